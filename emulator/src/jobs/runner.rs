@@ -1,0 +1,286 @@
+//! Emulated workers: run a project's jobs and emit the lifecycle events.
+//!
+//! `jobState queued` → per job `initiatingModel` → `jobStarted` → `jobProgress`×steps
+//! (+ `jobETA`, previews) → `jobResult`, and finally `jobState jobCompleted`.
+
+use super::project::{now_ms, JobRecord, JobStatus, Project, ProjectStatus};
+use crate::accounts::to_micros;
+use crate::render::{render_image, ImageFormat, RenderSpec};
+use crate::state::AppState;
+use crate::storage::{result_key, upload_key};
+use serde_json::{json, Value};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Sends an event to the project's current connection (if the client is connected).
+fn emit(state: &AppState, project: &Project, kind: &str, data: Value) {
+    state.registry.send(&project.owner.address, &project.app_id, kind, &data);
+}
+
+/// Sleeps for `d`, or returns false early when the project is cancelled.
+async fn pause(project: &Project, d: Duration) -> bool {
+    let mut rx = project.cancel.subscribe();
+    if *rx.borrow() {
+        return false;
+    }
+    tokio::select! {
+        _ = tokio::time::sleep(d) => !cancelled(project),
+        _ = rx.wait_for(|c| *c) => false,
+    }
+}
+
+fn cancelled(project: &Project) -> bool {
+    *project.cancel.borrow()
+}
+
+/// The steps at which a job with `steps` steps sends its `previews` previews.
+pub fn preview_steps(steps: u32, previews: u32) -> Vec<u32> {
+    let mut out: Vec<u32> = (1..=previews)
+        .map(|k| ((u64::from(k) * u64::from(steps)) / (u64::from(previews) + 1)).max(1) as u32)
+        .collect();
+    out.dedup();
+    out
+}
+
+/// The per-job price in millionths of the paying token.
+pub fn job_price(state: &AppState, project: &Project) -> i64 {
+    let r = &project.request;
+    let cost = state.catalog.image_cost(
+        &r.model,
+        1,
+        r.steps,
+        r.previews,
+        r.width,
+        r.height,
+        r.control_net.is_some(),
+        r.denoise(),
+    );
+    match r.token_type {
+        crate::accounts::TokenType::Spark => to_micros(cost.spark),
+        crate::accounts::TokenType::Sogni => to_micros(cost.sogni),
+    }
+}
+
+/// Runs a project that has been admitted (and paid for) to the end.
+pub async fn run_project(state: Arc<AppState>, project: Arc<Project>) {
+    let req = &project.request;
+    let queue = Duration::from_millis(state.config.timing.queue_ms);
+    emit(
+        &state,
+        &project,
+        "jobState",
+        json!({"type": "queued", "jobID": req.project_id, "queuePosition": 1,
+               "estimatedStartSeconds": queue.as_secs_f64().ceil() as u64, "queueStatus": "waiting"}),
+    );
+    if !pause(&project, queue).await {
+        return;
+    }
+    project.state.lock().unwrap().status = ProjectStatus::Processing;
+    let jobs = (0..req.count).map(|index| {
+        let state = state.clone();
+        let project = project.clone();
+        tokio::spawn(async move {
+            // Workers pick jobs up a little apart, as a real swarm does.
+            if pause(&project, Duration::from_millis(u64::from(index) * 25)).await {
+                run_job(&state, &project, index).await;
+            }
+        })
+    });
+    futures_util::future::join_all(jobs).await;
+    let mut st = project.state.lock().unwrap();
+    if st.status.finished() {
+        return; // cancelled meanwhile
+    }
+    st.status = ProjectStatus::Completed;
+    st.ended_ms = Some(now_ms());
+    drop(st);
+    emit(&state, &project, "jobState", json!({"type": "jobCompleted", "jobID": req.project_id}));
+}
+
+fn set_job(project: &Project, index: u32, f: impl FnOnce(&mut JobRecord)) {
+    let mut st = project.state.lock().unwrap();
+    if let Some(job) = st.jobs.iter_mut().find(|j| j.index == index) {
+        f(job);
+    }
+}
+
+async fn render(state: &AppState, project: &Project, seed: u64, progress: f32, format: ImageFormat) -> Result<Vec<u8>, String> {
+    let req = &project.request;
+    let starting = req
+        .starting_image_keep
+        .and_then(|keep| Some((state.storage.get(&upload_key(&req.project_id, "startingImage", None))?, keep)));
+    let control = req
+        .control_net
+        .as_ref()
+        .filter(|cn| cn.has_image)
+        .and_then(|cn| Some((state.storage.get(&upload_key(&req.project_id, "cnImage", None))?, cn.strength)));
+    let (width, height, prompt) = (req.width, req.height, req.prompt.clone());
+    tokio::task::spawn_blocking(move || {
+        let spec = RenderSpec {
+            width,
+            height,
+            seed,
+            prompt: &prompt,
+            format,
+            starting_image: starting.as_ref().map(|(o, keep)| (&o.bytes[..], *keep)),
+            control_image: control.as_ref().map(|(o, s)| (&o.bytes[..], *s)),
+            progress,
+        };
+        render_image(&spec).map_err(|e| e.to_string())
+    })
+    .await
+    .map_err(|e| e.to_string())?
+}
+
+async fn run_job(state: &AppState, project: &Project, index: u32) {
+    let req = &project.request;
+    let img_id = uuid::Uuid::new_v4().to_string().to_uppercase();
+    let seed = req
+        .seed
+        .map(|s| s.wrapping_add(u64::from(index)))
+        .unwrap_or_else(|| u64::from(rand::random::<u32>()));
+    let worker = format!("emulator-worker-{}", index % 4 + 1);
+    project.state.lock().unwrap().jobs.push(JobRecord {
+        img_id: img_id.clone(),
+        index,
+        status: JobStatus::Initiating,
+        performed_steps: 0,
+        seed,
+        nsfw: false,
+        worker: worker.clone(),
+        started_ms: now_ms(),
+        ended_ms: None,
+    });
+    let ids = json!({"jobID": req.project_id, "imgID": img_id, "workerName": worker, "jobIndex": index});
+    let with = |extra: Value| {
+        let mut v = ids.clone();
+        if let (Some(o), Some(e)) = (v.as_object_mut(), extra.as_object()) {
+            o.extend(e.clone());
+        }
+        v
+    };
+    emit(state, project, "jobState", with(json!({"type": "initiatingModel"})));
+    if !pause(project, Duration::from_millis(state.config.timing.init_ms)).await {
+        return;
+    }
+    set_job(project, index, |j| j.status = JobStatus::Processing);
+    emit(state, project, "jobState", with(json!({"type": "jobStarted"})));
+    let delay = state.config.timing.step_delay(req.steps);
+    let previews = preview_steps(req.steps, req.previews);
+    for step in 1..=req.steps {
+        if !pause(project, delay).await {
+            return;
+        }
+        let mut progress = json!({"jobID": req.project_id, "imgID": img_id, "step": step, "stepCount": req.steps});
+        if previews.contains(&step) {
+            let p = step as f32 / req.steps as f32;
+            if let Ok(bytes) = render(state, project, seed, p, ImageFormat::Jpeg).await {
+                let key = result_key(&req.project_id, &img_id, "preview");
+                state.storage.put(&key, bytes.into(), "image/jpeg");
+                progress["hasImage"] = json!(true);
+            }
+        }
+        set_job(project, index, |j| j.performed_steps = step);
+        emit(state, project, "jobProgress", progress);
+        let remaining = delay * (req.steps - step);
+        emit(
+            state,
+            project,
+            "jobETA",
+            json!({"jobID": req.project_id, "imgID": img_id, "etaSeconds": remaining.as_secs_f64()}),
+        );
+    }
+    let nsfw = state.config.is_nsfw(&req.prompt);
+    let withheld = nsfw && !req.disable_safety;
+    let format = ImageFormat::from_output_format(&req.output_format).unwrap_or(ImageFormat::Png);
+    let rendered = if withheld {
+        Ok(Vec::new())
+    } else {
+        render(state, project, seed, 1.0, format).await
+    };
+    if cancelled(project) {
+        return;
+    }
+    match rendered {
+        Ok(bytes) => {
+            if !withheld {
+                let key = result_key(&req.project_id, &img_id, "complete");
+                state.storage.put(&key, bytes.into(), format.mime());
+            }
+            set_job(project, index, |j| {
+                j.status = JobStatus::Completed;
+                j.nsfw = nsfw;
+                j.ended_ms = Some(now_ms());
+            });
+            emit(
+                state,
+                project,
+                "jobResult",
+                json!({"jobID": req.project_id, "imgID": img_id, "performedStepCount": req.steps,
+                       "lastSeed": seed.to_string(), "userCanceled": false,
+                       "triggeredNSFWFilter": withheld, "nsfwDetected": nsfw,
+                       "outputFormat": req.output_format, "jobIndex": index}),
+            );
+        }
+        Err(message) => {
+            set_job(project, index, |j| {
+                j.status = JobStatus::Failed;
+                j.ended_ms = Some(now_ms());
+            });
+            let price = job_price(state, project);
+            project.owner.refund(req.token_type, price);
+            emit(
+                state,
+                project,
+                "jobError",
+                json!({"jobID": req.project_id, "imgID": img_id, "isFromWorker": true,
+                       "error": "genfailure", "error_message": format!("Render failed: {message}")}),
+            );
+        }
+    }
+}
+
+/// Cancels a project for its owner. Returns whether anything was cancelled, and why not.
+pub fn cancel_project(state: &AppState, owner: &str, project_id: &str) -> Result<(), String> {
+    let Some(project) = state.projects.get(project_id) else {
+        return Err("Project not found".into());
+    };
+    if !project.owner.address.eq_ignore_ascii_case(owner) {
+        return Err("Project not found".into());
+    }
+    let unfinished = {
+        let mut st = project.state.lock().unwrap();
+        if st.status.finished() {
+            return Err("Project has already finished".into());
+        }
+        st.status = ProjectStatus::Canceled;
+        st.ended_ms = Some(now_ms());
+        let mut stopped = 0;
+        for job in st.jobs.iter_mut() {
+            if matches!(job.status, JobStatus::Initiating | JobStatus::Processing) {
+                job.status = JobStatus::Canceled;
+                job.ended_ms = Some(now_ms());
+                stopped += 1;
+            }
+        }
+        // Jobs stopped now and jobs never started are refunded.
+        stopped + project.request.count.saturating_sub(st.jobs.len() as u32)
+    };
+    project.cancel.send_replace(true);
+    let refund = job_price(state, &project) * i64::from(unfinished);
+    project.owner.refund(project.request.token_type, refund);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn previews_are_spread_over_the_steps() {
+        assert_eq!(preview_steps(4, 0), Vec::<u32>::new());
+        assert_eq!(preview_steps(4, 1), vec![2]);
+        assert_eq!(preview_steps(20, 3), vec![5, 10, 15]);
+        assert_eq!(preview_steps(2, 2), vec![1]);
+    }
+}

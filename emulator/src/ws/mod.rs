@@ -1,0 +1,4 @@
+//! The WebSocket on the socket host.
+
+pub mod connection;
+pub mod registry;

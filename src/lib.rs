@@ -1,0 +1,15 @@
+//! # sogni-wasm
+//!
+//! A client SDK for the Sogni Supernet, written in Rust and shipped as WebAssembly.
+//!
+//! The crate has two layers:
+//! - a **pure-Rust core** (this crate's default modules: [`protocol`], [`wallet`]) that
+//!   compiles and tests natively with `cargo test`;
+//! - a thin **wasm layer** (only on `wasm32`) that binds the JS globals `fetch` and
+//!   `WebSocket` and exposes the public JavaScript API.
+
+#![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
+
+pub mod protocol;
+#[cfg(feature = "wallet")]
+pub mod wallet;

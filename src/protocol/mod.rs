@@ -1,0 +1,3 @@
+//! Wire protocol of the Sogni Supernet: frame envelope and message names.
+
+pub mod envelope;

@@ -1,0 +1,97 @@
+//! `cargo xtask` — the project's one entry point.
+//!
+//! ```text
+//! cargo xtask demo          build, start the emulator, serve www/ on http://127.0.0.1:8787
+//! cargo xtask test          every check and test (what CI runs)
+//! cargo xtask emulator ARGS run the local Supernet (sogni-emulator --help)
+//! cargo xtask conformance   the official SDK against the emulator
+//! ```
+//!
+//! Every command installs what it needs and is missing: the wasm32 target, the pinned
+//! wasm-bindgen CLI, the npm packages of the JS test folders (from their lockfiles).
+
+mod demo;
+mod emulator;
+mod tools;
+
+use std::process::ExitCode;
+use std::time::Instant;
+
+const HELP: &str = "\
+usage: cargo xtask <command>
+
+  demo              build, start the emulator and serve the demo on http://127.0.0.1:8787
+  test              fmt + clippy + native tests + wasm build + conformance (what CI runs)
+  emulator [ARGS]   run the local Supernet in the foreground (ARGS go to sogni-emulator)
+  conformance [F]   run the official @sogni-ai/sogni-client against the emulator
+                    (F: only scenarios whose file name contains F)
+  setup             install the toolchain pieces and npm packages only";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some((cmd, rest)) = args.split_first() else {
+        println!("{HELP}");
+        return ExitCode::SUCCESS;
+    };
+    let result = match cmd.as_str() {
+        "demo" => demo::run(rest),
+        "test" => test(),
+        "emulator" => emulator::run_foreground(rest),
+        "conformance" => tools::setup_npm().and_then(|()| conformance(rest)),
+        "setup" => tools::setup_all(),
+        "help" | "-h" | "--help" => {
+            println!("{HELP}");
+            Ok(())
+        }
+        other => Err(format!("unknown command {other}\n\n{HELP}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The official SDK's conformance scenarios against a fresh emulator.
+fn conformance(filter: &[String]) -> Result<(), String> {
+    let emu = emulator::Running::start(&["--quiet"])?;
+    let dir = tools::root().join("tests/conformance");
+    let mut cmd = std::process::Command::new(tools::node22()?);
+    cmd.current_dir(&dir)
+        .arg("run.mjs")
+        .args(filter)
+        .env("SOGNI_REST_ENDPOINT", &emu.rest)
+        .env("SOGNI_SOCKET_ENDPOINT", &emu.socket);
+    let result = tools::run(&mut cmd);
+    drop(emu);
+    result
+}
+
+/// Everything CI checks, in order, stopping at the first failure.
+fn test() -> Result<(), String> {
+    let started = Instant::now();
+    let steps: Vec<(&str, Box<dyn Fn() -> Result<(), String>>)> = vec![
+        ("setup", Box::new(tools::setup_all)),
+        ("fmt", Box::new(|| tools::cargo(&["fmt", "--all", "--", "--check"]))),
+        (
+            "clippy",
+            Box::new(|| tools::cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])),
+        ),
+        ("native tests", Box::new(|| tools::cargo(&["test", "--workspace"]))),
+        (
+            "wasm build",
+            Box::new(|| tools::cargo(&["build", "-p", "sogni-wasm", "--target", "wasm32-unknown-unknown"])),
+        ),
+        ("conformance", Box::new(|| conformance(&[]))),
+    ];
+    for (name, step) in &steps {
+        let t = Instant::now();
+        eprintln!("\n==> xtask test: {name}");
+        step().map_err(|e| format!("step `{name}` failed: {e}"))?;
+        eprintln!("<== {name} ok ({:.1} s)", t.elapsed().as_secs_f64());
+    }
+    eprintln!("\nxtask test: all {} steps passed in {:.1} s", steps.len(), started.elapsed().as_secs_f64());
+    Ok(())
+}

@@ -16,6 +16,10 @@
 //!   `GET /api/v1/status/network/{network}/models`);
 //! * `llmModels` — the `swarmLLMModels` map;
 //! * `pricing` — the numbers behind every cost estimate.
+//!
+//! Quotes ([`Cost`], [`LlmCost`]) are built for network `fast` in Spark; re-price them
+//! with [`Catalog::for_network`] and [`Cost::with_token_type`] /
+//! [`LlmCost::with_token_type`] before rendering them with `estimate_json()`.
 
 #![warn(missing_docs)]
 
@@ -594,8 +598,8 @@ impl Catalog {
     /// Quotes an image project on network `fast`, priced in Spark (see
     /// [`Catalog::for_network`] and [`Cost::with_token_type`]).
     ///
-    /// Arguments are the estimate path's: `width`/`height` of 0 mean the model's default
-    /// size; `denoise` is `1 - startingImageStrength` (0 without a starting image), which
+    /// Arguments are the estimate path's: `steps` of 0 means the tier default;
+    /// `width`/`height` of 0 mean the model's default size; `denoise` is `1 - startingImageStrength` (0 without a starting image), which
     /// scales the steps that actually run; `cn` adds the ControlNet surcharge. Render
     /// seconds per image are
     /// `weight × (secPerStep × steps' × pixels/referencePixels + secPerPreview × previews + secForCN)`.

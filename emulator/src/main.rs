@@ -39,10 +39,20 @@ fn parse_args() -> Result<Args, String> {
     while let Some(arg) = it.next() {
         let mut value = |name: &str| it.next().ok_or(format!("{name} needs a value"));
         match arg.as_str() {
-            "--port" => args.port = value("--port")?.parse().map_err(|_| "--port takes a number 0-65535")?,
+            "--port" => {
+                args.port = value("--port")?
+                    .parse()
+                    .map_err(|_| "--port takes a number 0-65535")?
+            }
             "--config" => args.config = Some(value("--config")?.into()),
             "--catalog" => args.catalog = Some(value("--catalog")?.into()),
-            "--step-ms" => args.step_ms = Some(value("--step-ms")?.parse().map_err(|_| "--step-ms takes a number")?),
+            "--step-ms" => {
+                args.step_ms = Some(
+                    value("--step-ms")?
+                        .parse()
+                        .map_err(|_| "--step-ms takes a number")?,
+                )
+            }
             "--quiet" => args.quiet = true,
             "-h" | "--help" => {
                 println!("{HELP}");
@@ -65,7 +75,8 @@ fn load() -> Result<(Args, EmulatorConfig, Catalog), String> {
     }
     let catalog = match &args.catalog {
         Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
             Catalog::from_json(&text).map_err(|e| e.to_string())?
         }
         None => Catalog::builtin(),
@@ -86,12 +97,22 @@ async fn main() {
     let users: Vec<String> = config
         .users
         .iter()
-        .map(|u| format!("{} / {} (API key: {})", u.username, u.password, u.api_keys.join(", ")))
+        .map(|u| {
+            format!(
+                "{} / {} (API key: {})",
+                u.username,
+                u.password,
+                u.api_keys.join(", ")
+            )
+        })
         .collect();
     let emulator = match Emulator::start(config, catalog, args.port).await {
         Ok(e) => e,
         Err(e) => {
-            eprintln!("sogni-emulator: cannot listen on 127.0.0.1:{}: {e}", args.port);
+            eprintln!(
+                "sogni-emulator: cannot listen on 127.0.0.1:{}: {e}",
+                args.port
+            );
             std::process::exit(1);
         }
     };
@@ -102,7 +123,11 @@ async fn main() {
         "SOGNI_EMULATOR {{\"rest\":\"{rest}\",\"socket\":\"{socket}\",\"port\":{}}}",
         emulator.addr.port()
     );
-    let _ = writeln!(out, "sogni-emulator listening on 127.0.0.1:{}", emulator.addr.port());
+    let _ = writeln!(
+        out,
+        "sogni-emulator listening on 127.0.0.1:{}",
+        emulator.addr.port()
+    );
     let _ = writeln!(out, "  restEndpoint:   {rest}");
     let _ = writeln!(out, "  socketEndpoint: {socket}");
     for user in users {

@@ -23,19 +23,40 @@ pub fn router(state: Arc<AppState>) -> Router {
         .allow_credentials(true);
     let json_limit = state.config.max_request_bytes;
     let storage = Router::new()
-        .route("/storage/{*key}", get(media::storage_get).put(media::storage_put))
+        .route(
+            "/storage/{*key}",
+            get(media::storage_get).put(media::storage_put),
+        )
         .layer(DefaultBodyLimit::max(state.config.max_upload_bytes));
     Router::new()
         // socket host: WebSocket and plain JSON
         .route("/", get(connection::upgrade))
         .route("/api/v1/models/list", get(socket_host::models))
         .route("/api/v2/models/tiers", get(socket_host::tiers))
-        .route("/api/v1/size-presets/network/{network}/model/{model}", get(socket_host::size_presets))
-        .route("/api/v1/status/network/{network}/models", get(socket_host::worker_counts))
-        .route("/api/v2/job/estimate/{*rest}", get(socket_host::image_estimate))
-        .route("/api/v3/job/estimate/{*rest}", get(socket_host::image_estimate))
-        .route("/api/v1/artist/projects/active", get(socket_host::active_projects))
-        .route("/api/v1/artist/projects/sync", get(socket_host::sync_projects))
+        .route(
+            "/api/v1/size-presets/network/{network}/model/{model}",
+            get(socket_host::size_presets),
+        )
+        .route(
+            "/api/v1/status/network/{network}/models",
+            get(socket_host::worker_counts),
+        )
+        .route(
+            "/api/v2/job/estimate/{*rest}",
+            get(socket_host::image_estimate),
+        )
+        .route(
+            "/api/v3/job/estimate/{*rest}",
+            get(socket_host::image_estimate),
+        )
+        .route(
+            "/api/v1/artist/projects/active",
+            get(socket_host::active_projects),
+        )
+        .route(
+            "/api/v1/artist/projects/sync",
+            get(socket_host::sync_projects),
+        )
         // API host
         .route("/v1/account/nonce", post(account::nonce))
         .route("/v1/account/login", post(account::login))
@@ -43,7 +64,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/account/logout", post(account::logout))
         .route("/v1/account/me", get(account::me))
         .route("/v4/account/balance", get(account::balance))
-        .route("/v1/subscriptions/status", get(account::subscription_status))
+        .route(
+            "/v1/subscriptions/status",
+            get(account::subscription_status),
+        )
         .route("/v1/image/uploadUrl", get(media::image_upload_url))
         .route("/v1/media/uploadUrl", get(media::media_upload_url))
         .route("/v1/image/downloadUrl", get(media::image_download_url))
@@ -51,7 +75,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/projects/{id}", get(projects::record))
         .route("/v2/projects/{id}", get(projects::status))
         // the emulator's own
-        .route("/emulator/health", get(|| async { Json(json!({"ok": true})) }))
+        .route(
+            "/emulator/health",
+            get(|| async { Json(json!({"ok": true})) }),
+        )
         .route("/emulator/stats", get(stats))
         .layer(DefaultBodyLimit::max(json_limit))
         .merge(storage)
@@ -84,7 +111,11 @@ pub struct Emulator {
 
 impl Emulator {
     /// Binds `127.0.0.1:port` (0 picks a free port) and starts serving.
-    pub async fn start(config: EmulatorConfig, catalog: Catalog, port: u16) -> std::io::Result<Self> {
+    pub async fn start(
+        config: EmulatorConfig,
+        catalog: Catalog,
+        port: u16,
+    ) -> std::io::Result<Self> {
         let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, port)).await?;
         let addr = listener.local_addr()?;
         let state = AppState::new(config, catalog);

@@ -84,12 +84,18 @@ impl AppState {
 
     /// The emulator's own base URL (for presigned URLs).
     pub fn base_url(&self) -> &str {
-        self.base_url.get().map(String::as_str).unwrap_or("http://127.0.0.1")
+        self.base_url
+            .get()
+            .map(String::as_str)
+            .unwrap_or("http://127.0.0.1")
     }
 
     /// The account an API key belongs to.
     pub fn account_by_api_key(&self, key: &str) -> Option<Arc<Account>> {
-        self.accounts.iter().find(|a| a.api_keys.iter().any(|k| k == key)).cloned()
+        self.accounts
+            .iter()
+            .find(|a| a.api_keys.iter().any(|k| k == key))
+            .cloned()
     }
 
     /// The account with this wallet address (any case).

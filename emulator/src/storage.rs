@@ -67,7 +67,14 @@ impl Storage {
     }
 
     /// Checks a presigned URL's parameters at time `now`.
-    pub fn check(&self, method: &str, key: &str, expires: u64, signature: &str, now: u64) -> Result<(), UrlError> {
+    pub fn check(
+        &self,
+        method: &str,
+        key: &str,
+        expires: u64,
+        signature: &str,
+        now: u64,
+    ) -> Result<(), UrlError> {
         let expected = self.signature(method, key, expires);
         if !constant_time_eq(expected.as_bytes(), signature.as_bytes()) {
             return Err(UrlError::BadSignature);
@@ -125,15 +132,30 @@ mod tests {
         let url = s.presign("http://x", "GET", "P/J/complete", 100);
         let sig = url.rsplit("signature=").next().unwrap();
         assert_eq!(s.check("GET", "P/J/complete", 100, sig, 50), Ok(()));
-        assert_eq!(s.check("GET", "P/J/complete", 100, sig, 101), Err(UrlError::Expired));
-        assert_eq!(s.check("PUT", "P/J/complete", 100, sig, 50), Err(UrlError::BadSignature));
-        assert_eq!(s.check("GET", "P/K/complete", 100, sig, 50), Err(UrlError::BadSignature));
-        assert_eq!(s.check("GET", "P/J/complete", 200, sig, 50), Err(UrlError::BadSignature));
+        assert_eq!(
+            s.check("GET", "P/J/complete", 100, sig, 101),
+            Err(UrlError::Expired)
+        );
+        assert_eq!(
+            s.check("PUT", "P/J/complete", 100, sig, 50),
+            Err(UrlError::BadSignature)
+        );
+        assert_eq!(
+            s.check("GET", "P/K/complete", 100, sig, 50),
+            Err(UrlError::BadSignature)
+        );
+        assert_eq!(
+            s.check("GET", "P/J/complete", 200, sig, 50),
+            Err(UrlError::BadSignature)
+        );
     }
 
     #[test]
     fn keys_are_case_insensitive_on_ids() {
-        assert_eq!(upload_key("ab", "startingImage", None), "AB/upload/startingImage");
+        assert_eq!(
+            upload_key("ab", "startingImage", None),
+            "AB/upload/startingImage"
+        );
         assert_eq!(result_key("ab", "cd", "preview"), "AB/CD/preview");
     }
 }

@@ -97,11 +97,16 @@ impl TokenSigner {
         let (Some(h), Some(p), Some(s)) = (parts.next(), parts.next(), parts.next()) else {
             return Err(TokenError::Malformed);
         };
-        let sig = URL_SAFE_NO_PAD.decode(s).map_err(|_| TokenError::Malformed)?;
+        let sig = URL_SAFE_NO_PAD
+            .decode(s)
+            .map_err(|_| TokenError::Malformed)?;
         let mut mac = HmacSha256::new_from_slice(&self.secret).expect("HMAC takes any key length");
         mac.update(format!("{h}.{p}").as_bytes());
-        mac.verify_slice(&sig).map_err(|_| TokenError::BadSignature)?;
-        let payload = URL_SAFE_NO_PAD.decode(p).map_err(|_| TokenError::Malformed)?;
+        mac.verify_slice(&sig)
+            .map_err(|_| TokenError::BadSignature)?;
+        let payload = URL_SAFE_NO_PAD
+            .decode(p)
+            .map_err(|_| TokenError::Malformed)?;
         let claims: Claims = serde_json::from_slice(&payload).map_err(|_| TokenError::Malformed)?;
         if claims.kind != kind {
             return Err(TokenError::WrongKind);
@@ -135,7 +140,9 @@ mod tests {
         assert_eq!(t.split('.').count(), 3);
         assert_eq!(s.verify(&t, TokenKind::Access, 150).unwrap().addr, "0xabc");
         // The payload is plain base64url JSON with `exp`, which is all a client decodes.
-        let payload = URL_SAFE_NO_PAD.decode(t.split('.').nth(1).unwrap()).unwrap();
+        let payload = URL_SAFE_NO_PAD
+            .decode(t.split('.').nth(1).unwrap())
+            .unwrap();
         let v: serde_json::Value = serde_json::from_slice(&payload).unwrap();
         assert_eq!(v["exp"], 200);
     }
@@ -144,10 +151,22 @@ mod tests {
     fn refuses_expired_forged_and_wrong_kind_tokens() {
         let s = TokenSigner::new([7; 32]);
         let t = s.mint(&claims(TokenKind::Access, 200));
-        assert_eq!(s.verify(&t, TokenKind::Access, 200), Err(TokenError::Expired));
-        assert_eq!(s.verify(&t, TokenKind::Refresh, 150), Err(TokenError::WrongKind));
+        assert_eq!(
+            s.verify(&t, TokenKind::Access, 200),
+            Err(TokenError::Expired)
+        );
+        assert_eq!(
+            s.verify(&t, TokenKind::Refresh, 150),
+            Err(TokenError::WrongKind)
+        );
         let other = TokenSigner::new([8; 32]);
-        assert_eq!(other.verify(&t, TokenKind::Access, 150), Err(TokenError::BadSignature));
-        assert_eq!(s.verify("a.b", TokenKind::Access, 150), Err(TokenError::Malformed));
+        assert_eq!(
+            other.verify(&t, TokenKind::Access, 150),
+            Err(TokenError::BadSignature)
+        );
+        assert_eq!(
+            s.verify("a.b", TokenKind::Access, 150),
+            Err(TokenError::Malformed)
+        );
     }
 }

@@ -66,7 +66,8 @@ impl Envelope {
 
     /// Decodes the text (or binary, as UTF-8 bytes) of one frame.
     pub fn decode(frame: &[u8]) -> Result<Self, EnvelopeError> {
-        let raw: RawIn = serde_json::from_slice(frame).map_err(|e| EnvelopeError::NotJson(e.to_string()))?;
+        let raw: RawIn =
+            serde_json::from_slice(frame).map_err(|e| EnvelopeError::NotJson(e.to_string()))?;
         let data = match raw.data {
             Some(Value::String(s)) => s,
             _ => return Err(EnvelopeError::MissingData(raw.kind)),
@@ -74,8 +75,12 @@ impl Envelope {
         let bytes = STANDARD
             .decode(data.as_bytes())
             .map_err(|_| EnvelopeError::BadBase64(raw.kind.clone()))?;
-        let data = serde_json::from_slice(&bytes).map_err(|e| EnvelopeError::BadPayload(raw.kind.clone(), e.to_string()))?;
-        Ok(Self { kind: raw.kind, data })
+        let data = serde_json::from_slice(&bytes)
+            .map_err(|e| EnvelopeError::BadPayload(raw.kind.clone(), e.to_string()))?;
+        Ok(Self {
+            kind: raw.kind,
+            data,
+        })
     }
 }
 
@@ -111,8 +116,14 @@ mod tests {
 
     #[test]
     fn rejects_each_kind_of_malformed_frame() {
-        assert!(matches!(Envelope::decode(b"not json"), Err(EnvelopeError::NotJson(_))));
-        assert!(matches!(Envelope::decode(br#"{"data":"e30="}"#), Err(EnvelopeError::NotJson(_))));
+        assert!(matches!(
+            Envelope::decode(b"not json"),
+            Err(EnvelopeError::NotJson(_))
+        ));
+        assert!(matches!(
+            Envelope::decode(br#"{"data":"e30="}"#),
+            Err(EnvelopeError::NotJson(_))
+        ));
         assert_eq!(
             Envelope::decode(br#"{"type":"x"}"#),
             Err(EnvelopeError::MissingData("x".into()))

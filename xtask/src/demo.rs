@@ -18,7 +18,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
         _ => return Err("usage: cargo xtask demo [--port N]".into()),
     };
     let mut emu = Running::start(&[])?;
-    let listener = TcpListener::bind(("127.0.0.1", port)).map_err(|e| format!("cannot listen on 127.0.0.1:{port}: {e}"))?;
+    let listener = TcpListener::bind(("127.0.0.1", port))
+        .map_err(|e| format!("cannot listen on 127.0.0.1:{port}: {e}"))?;
     let config = format!(
         "{{\"restEndpoint\":\"{}\",\"socketEndpoint\":\"{}\",\"apiKey\":\"demo-api-key\",\"username\":\"demo\",\"password\":\"demo-password\"}}",
         emu.rest, emu.socket
@@ -59,7 +60,11 @@ fn resolve(www: &Path, url_path: &str) -> Option<PathBuf> {
         return None;
     }
     let full = www.join(rel);
-    Some(if full.is_dir() { full.join("index.html") } else { full })
+    Some(if full.is_dir() {
+        full.join("index.html")
+    } else {
+        full
+    })
 }
 
 fn serve(mut stream: TcpStream, www: &Path, config: &str) -> std::io::Result<()> {
@@ -98,7 +103,10 @@ mod tests {
     #[test]
     fn resolve_stays_inside_www() {
         let www = Path::new("/srv/www");
-        assert_eq!(resolve(www, "/app.js?x=1"), Some(PathBuf::from("/srv/www/app.js")));
+        assert_eq!(
+            resolve(www, "/app.js?x=1"),
+            Some(PathBuf::from("/srv/www/app.js"))
+        );
         assert_eq!(resolve(www, "/../etc/passwd"), None);
         assert_eq!(resolve(www, "/a/../../b"), None);
     }

@@ -48,13 +48,20 @@ impl Running {
         let field = |name: &str| -> Result<String, String> {
             let key = format!("\"{name}\":\"");
             let start = json.find(&key).ok_or(format!("no {name} in {json}"))? + key.len();
-            let end = json[start..].find('"').ok_or(format!("bad {name} in {json}"))? + start;
+            let end = json[start..]
+                .find('"')
+                .ok_or(format!("bad {name} in {json}"))?
+                + start;
             Ok(json[start..end].to_string())
         };
         let (rest, socket) = (field("rest")?, field("socket")?);
         // Keep draining stdout so the emulator never blocks on a full pipe.
         std::thread::spawn(move || lines.for_each(drop));
-        Ok(Self { child, rest, socket })
+        Ok(Self {
+            child,
+            rest,
+            socket,
+        })
     }
 
     /// Waits for the emulator to exit (for `demo`, which runs until Ctrl-C).

@@ -72,19 +72,31 @@ fn conformance(filter: &[String]) -> Result<(), String> {
 /// Everything CI checks, in order, stopping at the first failure.
 fn test() -> Result<(), String> {
     let started = Instant::now();
-    let steps: Vec<(&str, Box<dyn Fn() -> Result<(), String>>)> = vec![
-        ("setup", Box::new(tools::setup_all)),
-        ("fmt", Box::new(|| tools::cargo(&["fmt", "--all", "--", "--check"]))),
-        (
-            "clippy",
-            Box::new(|| tools::cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])),
-        ),
-        ("native tests", Box::new(|| tools::cargo(&["test", "--workspace"]))),
-        (
-            "wasm build",
-            Box::new(|| tools::cargo(&["build", "-p", "sogni-wasm", "--target", "wasm32-unknown-unknown"])),
-        ),
-        ("conformance", Box::new(|| conformance(&[]))),
+    type Step = fn() -> Result<(), String>;
+    let steps: [(&str, Step); 6] = [
+        ("setup", tools::setup_all),
+        ("fmt", || tools::cargo(&["fmt", "--all", "--", "--check"])),
+        ("clippy", || {
+            tools::cargo(&[
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ])
+        }),
+        ("native tests", || tools::cargo(&["test", "--workspace"])),
+        ("wasm build", || {
+            tools::cargo(&[
+                "build",
+                "-p",
+                "sogni-wasm",
+                "--target",
+                "wasm32-unknown-unknown",
+            ])
+        }),
+        ("conformance", || conformance(&[])),
     ];
     for (name, step) in &steps {
         let t = Instant::now();
@@ -92,6 +104,10 @@ fn test() -> Result<(), String> {
         step().map_err(|e| format!("step `{name}` failed: {e}"))?;
         eprintln!("<== {name} ok ({:.1} s)", t.elapsed().as_secs_f64());
     }
-    eprintln!("\nxtask test: all {} steps passed in {:.1} s", steps.len(), started.elapsed().as_secs_f64());
+    eprintln!(
+        "\nxtask test: all {} steps passed in {:.1} s",
+        steps.len(),
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }

@@ -13,7 +13,9 @@ pub fn root() -> PathBuf {
 
 /// Runs a command with inherited stdio; an error names the command and its exit status.
 pub fn run(cmd: &mut Command) -> Result<(), String> {
-    let status = cmd.status().map_err(|e| format!("cannot run {cmd:?}: {e}"))?;
+    let status = cmd
+        .status()
+        .map_err(|e| format!("cannot run {cmd:?}: {e}"))?;
     if status.success() {
         Ok(())
     } else {
@@ -50,8 +52,12 @@ pub fn pinned_wasm_bindgen() -> Result<String, String> {
 
 /// Adds the wasm32 target when rustup lacks it.
 pub fn ensure_wasm_target() -> Result<(), String> {
-    let installed = output(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
-    if installed.lines().any(|l| l.trim() == "wasm32-unknown-unknown") {
+    let installed =
+        output(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
+    if installed
+        .lines()
+        .any(|l| l.trim() == "wasm32-unknown-unknown")
+    {
         return Ok(());
     }
     eprintln!("xtask: installing the wasm32-unknown-unknown target");
@@ -86,9 +92,12 @@ pub fn ensure_npm(dir: &Path) -> Result<(), String> {
     }
     let verb = if lock.exists() { "ci" } else { "install" };
     eprintln!("xtask: npm {verb} in {}", dir.display());
-    run(Command::new("npm")
-        .current_dir(dir)
-        .args([verb, "--no-audit", "--no-fund", "--loglevel=error"]))
+    run(Command::new("npm").current_dir(dir).args([
+        verb,
+        "--no-audit",
+        "--no-fund",
+        "--loglevel=error",
+    ]))
 }
 
 /// npm packages of every JS test folder.

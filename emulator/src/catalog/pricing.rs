@@ -305,7 +305,8 @@ impl Cost {
         &self.network
     }
 
-    /// The price of one medium (one job): the project totals divided by the media count.
+    /// The price of one medium (one job): the project totals divided by the media count,
+    /// as `[render_sec, usd, token, spark, sogni]`.
     pub fn per_job(&self) -> [f64; 5] {
         let n = f64::from(self.count);
         [

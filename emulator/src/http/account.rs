@@ -24,7 +24,11 @@ pub async fn nonce(State(state): Shared, Json(body): Json<Value>) -> Result<Json
         .filter(|a| a.len() == 42 && a.starts_with("0x"))
         .ok_or_else(|| ApiError::bad_request("walletAddress is required"))?;
     let nonce = uuid::Uuid::new_v4().to_string();
-    state.nonces.lock().unwrap().insert(address.to_lowercase(), nonce.clone());
+    state
+        .nonces
+        .lock()
+        .unwrap()
+        .insert(address.to_lowercase(), nonce.clone());
     Ok(ok(json!({"nonce": nonce})))
 }
 
@@ -54,13 +58,17 @@ fn mint_pair(state: &AppState, address: &str, session: &str, remember: bool) -> 
         jti: format!("{session}.{n}"),
     };
     (
-        state.tokens.mint(&claims(TokenKind::Access, state.config.access_token_ttl_secs)),
+        state.tokens.mint(&claims(
+            TokenKind::Access,
+            state.config.access_token_ttl_secs,
+        )),
         state.tokens.mint(&claims(TokenKind::Refresh, refresh_ttl)),
     )
 }
 
 fn with_cookie(body: Json<Value>, token: &str, max_age: u64) -> Response {
-    let cookie = format!("authorization={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}");
+    let cookie =
+        format!("authorization={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}");
     let mut res = body.into_response();
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         res.headers_mut().insert(header::SET_COOKIE, v);
@@ -72,30 +80,53 @@ fn with_cookie(body: Json<Value>, token: &str, max_age: u64) -> Response {
 ///
 /// The signature must be the EIP-712 `Authentication{walletAddress, nonce}` signature of the
 /// outstanding nonce (mainnet or testnet domain) by the wallet of a configured user.
-pub async fn login(State(state): Shared, Json(body): Json<LoginBody>) -> Result<Response, ApiError> {
+pub async fn login(
+    State(state): Shared,
+    Json(body): Json<LoginBody>,
+) -> Result<Response, ApiError> {
     let address = body.wallet_address.to_lowercase();
     let nonce = state
         .nonces
         .lock()
         .unwrap()
         .remove(&address)
-        .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, 102, "No login nonce for this wallet; request one first"))?;
-    let account = state
-        .account_by_address(&address)
-        .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, 102, "Invalid username or password"))?;
-    let signed_by_owner = [Eip712Domain::mainnet(), Eip712Domain::testnet()].iter().any(|domain| {
-        authentication_digest(&body.wallet_address, &nonce, domain)
-            .ok()
-            .and_then(|digest| recover_address(&digest, &body.signature).ok())
-            .is_some_and(|signer| signer.eq_ignore_ascii_case(&account.address))
-    });
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                102,
+                "No login nonce for this wallet; request one first",
+            )
+        })?;
+    let account = state.account_by_address(&address).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            102,
+            "Invalid username or password",
+        )
+    })?;
+    let signed_by_owner = [Eip712Domain::mainnet(), Eip712Domain::testnet()]
+        .iter()
+        .any(|domain| {
+            authentication_digest(&body.wallet_address, &nonce, domain)
+                .ok()
+                .and_then(|digest| recover_address(&digest, &body.signature).ok())
+                .is_some_and(|signer| signer.eq_ignore_ascii_case(&account.address))
+        });
     if !signed_by_owner {
-        return Err(ApiError::new(StatusCode::UNAUTHORIZED, 102, "Invalid username or password"));
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            102,
+            "Invalid username or password",
+        ));
     }
     let session = uuid::Uuid::new_v4().simple().to_string();
     let (token, refresh) = mint_pair(&state, &account.address, &session, body.remember_me);
     let data = json!({"token": token, "refreshToken": refresh, "username": account.username});
-    Ok(with_cookie(ok(data), &token, state.config.access_token_ttl_secs))
+    Ok(with_cookie(
+        ok(data),
+        &token,
+        state.config.access_token_ttl_secs,
+    ))
 }
 
 /// `POST /v1/account/refresh-token {refreshToken}` → a new `{token, refreshToken}` pair.
@@ -111,12 +142,18 @@ pub async fn refresh(State(state): Shared, Json(body): Json<Value>) -> Result<Re
     {
         let mut revoked = state.revoked.lock().unwrap();
         if revoked.contains(&session_of(&claims.jti)) || !revoked.insert(claims.jti.clone()) {
-            return Err(ApiError::unauthorized("Refresh token already used or logged out"));
+            return Err(ApiError::unauthorized(
+                "Refresh token already used or logged out",
+            ));
         }
     }
     let (token, refresh) = mint_pair(&state, &claims.addr, &session_of(&claims.jti), false);
     let data = json!({"token": token, "refreshToken": refresh});
-    Ok(with_cookie(ok(data), &token, state.config.access_token_ttl_secs))
+    Ok(with_cookie(
+        ok(data),
+        &token,
+        state.config.access_token_ttl_secs,
+    ))
 }
 
 /// `POST /v1/account/logout`: revokes the session of the calling token and clears the cookie.
@@ -124,7 +161,11 @@ pub async fn logout(State(state): Shared, headers: HeaderMap) -> Result<Response
     caller(&state, &headers)?;
     if let Some(Credential::Token(token)) = credential(&headers) {
         if let Ok(claims) = state.tokens.verify(&token, TokenKind::Access, now_secs()) {
-            state.revoked.lock().unwrap().insert(session_of(&claims.jti));
+            state
+                .revoked
+                .lock()
+                .unwrap()
+                .insert(session_of(&claims.jti));
         }
     }
     let mut res = ok(json!({})).into_response();
@@ -146,7 +187,12 @@ pub async fn balance(State(state): Shared, headers: HeaderMap) -> Result<Json<Va
 }
 
 /// `GET /v1/subscriptions/status`: every emulated account has no subscription.
-pub async fn subscription_status(State(state): Shared, headers: HeaderMap) -> Result<Json<Value>, ApiError> {
+pub async fn subscription_status(
+    State(state): Shared,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
     caller(&state, &headers)?;
-    Ok(ok(json!({"subscription": {"active": false, "status": "none"}})))
+    Ok(ok(
+        json!({"subscription": {"active": false, "status": "none"}}),
+    ))
 }

@@ -19,7 +19,12 @@ pub enum Credential {
 
 /// Reads the credential from the headers, if any.
 pub fn credential(headers: &HeaderMap) -> Option<Credential> {
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+    };
     if let Some(key) = header("api-key").filter(|k| !k.is_empty()) {
         return Some(Credential::ApiKey(key.to_string()));
     }
@@ -48,7 +53,12 @@ pub fn account_for(state: &AppState, cred: &Credential) -> Result<Arc<Account>, 
                 .tokens
                 .verify(token, TokenKind::Access, now_secs())
                 .map_err(|e| ApiError::unauthorized(format!("Invalid token: {e}")))?;
-            if state.revoked.lock().unwrap().contains(&session_of(&claims.jti)) {
+            if state
+                .revoked
+                .lock()
+                .unwrap()
+                .contains(&session_of(&claims.jti))
+            {
                 return Err(ApiError::unauthorized("Session has been logged out"));
             }
             state
@@ -60,7 +70,8 @@ pub fn account_for(state: &AppState, cred: &Credential) -> Result<Arc<Account>, 
 
 /// The caller's account, or 401.
 pub fn caller(state: &AppState, headers: &HeaderMap) -> Result<Arc<Account>, ApiError> {
-    let cred = credential(headers).ok_or_else(|| ApiError::unauthorized("Authorization header or auth cookie required"))?;
+    let cred = credential(headers)
+        .ok_or_else(|| ApiError::unauthorized("Authorization header or auth cookie required"))?;
     account_for(state, &cred)
 }
 
@@ -78,7 +89,10 @@ mod tests {
     fn reads_each_kind_of_credential() {
         let mut h = HeaderMap::new();
         assert_eq!(credential(&h), None);
-        h.insert("cookie", HeaderValue::from_static("a=1; authorization=tok; b=2"));
+        h.insert(
+            "cookie",
+            HeaderValue::from_static("a=1; authorization=tok; b=2"),
+        );
         assert_eq!(credential(&h), Some(Credential::Token("tok".into())));
         h.insert("authorization", HeaderValue::from_static("Bearer jwt"));
         assert_eq!(credential(&h), Some(Credential::Token("jwt".into())));

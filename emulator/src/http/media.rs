@@ -19,14 +19,22 @@ type Params = Query<HashMap<String, String>>;
 
 /// A query value, treating the 5.17 client's literal `undefined` and empty strings as absent.
 fn param<'a>(q: &'a HashMap<String, String>, name: &str) -> Option<&'a str> {
-    q.get(name).map(String::as_str).filter(|v| !v.is_empty() && *v != "undefined")
+    q.get(name)
+        .map(String::as_str)
+        .filter(|v| !v.is_empty() && *v != "undefined")
 }
 
 fn required<'a>(q: &'a HashMap<String, String>, name: &str) -> Result<&'a str, ApiError> {
     param(q, name).ok_or_else(|| ApiError::bad_request(format!("{name} is required")))
 }
 
-const IMAGE_SLOTS: &[&str] = &["startingImage", "cnImage", "referenceImage", "referenceImageEnd", "referenceMask"];
+const IMAGE_SLOTS: &[&str] = &[
+    "startingImage",
+    "cnImage",
+    "referenceImage",
+    "referenceImageEnd",
+    "referenceMask",
+];
 const MEDIA_SLOTS: &[&str] = &["referenceAudio", "referenceVideo"];
 
 fn is_image_slot(slot: &str) -> bool {
@@ -40,49 +48,73 @@ fn is_image_slot(slot: &str) -> bool {
 /// Checks that a project id is not another account's.
 fn check_project_owner(state: &AppState, project_id: &str, owner: &str) -> Result<(), ApiError> {
     match state.projects.get(project_id) {
-        Some(p) if !p.owner.address.eq_ignore_ascii_case(owner) => Err(ApiError::forbidden("Project belongs to another account")),
+        Some(p) if !p.owner.address.eq_ignore_ascii_case(owner) => {
+            Err(ApiError::forbidden("Project belongs to another account"))
+        }
         _ => Ok(()),
     }
 }
 
 fn upload_url(state: &AppState, key: &str) -> Json<Value> {
-    let url = state
-        .storage
-        .presign(state.base_url(), "PUT", key, now_secs() + state.config.url_ttl_secs);
+    let url = state.storage.presign(
+        state.base_url(),
+        "PUT",
+        key,
+        now_secs() + state.config.url_ttl_secs,
+    );
     ok(json!({"uploadUrl": url}))
 }
 
 /// `GET /v1/image/uploadUrl?imageId&jobId&type&contentType`.
-pub async fn image_upload_url(State(state): Shared, headers: HeaderMap, Query(q): Params) -> Result<Json<Value>, ApiError> {
+pub async fn image_upload_url(
+    State(state): Shared,
+    headers: HeaderMap,
+    Query(q): Params,
+) -> Result<Json<Value>, ApiError> {
     let account = caller(&state, &headers)?;
     let job = required(&q, "jobId")?;
     let slot = required(&q, "type")?;
     if !is_image_slot(slot) {
-        return Err(ApiError::bad_request(format!("unknown image upload type {slot}")));
+        return Err(ApiError::bad_request(format!(
+            "unknown image upload type {slot}"
+        )));
     }
     check_project_owner(&state, job, &account.address)?;
     Ok(upload_url(&state, &upload_key(job, slot, None)))
 }
 
 /// `GET /v1/media/uploadUrl?jobId&type&id&contentType`.
-pub async fn media_upload_url(State(state): Shared, headers: HeaderMap, Query(q): Params) -> Result<Json<Value>, ApiError> {
+pub async fn media_upload_url(
+    State(state): Shared,
+    headers: HeaderMap,
+    Query(q): Params,
+) -> Result<Json<Value>, ApiError> {
     let account = caller(&state, &headers)?;
     let job = required(&q, "jobId")?;
     let slot = required(&q, "type")?;
     if !MEDIA_SLOTS.contains(&slot) {
-        return Err(ApiError::bad_request(format!("unknown media upload type {slot}")));
+        return Err(ApiError::bad_request(format!(
+            "unknown media upload type {slot}"
+        )));
     }
     check_project_owner(&state, job, &account.address)?;
     Ok(upload_url(&state, &upload_key(job, slot, param(&q, "id"))))
 }
 
-fn download_url(state: &AppState, headers: &HeaderMap, q: &HashMap<String, String>, id_name: &str) -> Result<Json<Value>, ApiError> {
+fn download_url(
+    state: &AppState,
+    headers: &HeaderMap,
+    q: &HashMap<String, String>,
+    id_name: &str,
+) -> Result<Json<Value>, ApiError> {
     let account = caller(state, headers)?;
     let job = required(q, "jobId")?;
     let id = required(q, id_name)?;
     let kind = required(q, "type")?;
     if kind != "complete" && kind != "preview" {
-        return Err(ApiError::bad_request(format!("unknown download type {kind}")));
+        return Err(ApiError::bad_request(format!(
+            "unknown download type {kind}"
+        )));
     }
     let project = state
         .projects
@@ -93,24 +125,42 @@ fn download_url(state: &AppState, headers: &HeaderMap, q: &HashMap<String, Strin
     if !state.storage.contains(&key) {
         return Err(ApiError::not_found(format!("No {kind} media for job {id}")));
     }
-    let url = state
-        .storage
-        .presign(state.base_url(), "GET", &key, now_secs() + state.config.url_ttl_secs);
+    let url = state.storage.presign(
+        state.base_url(),
+        "GET",
+        &key,
+        now_secs() + state.config.url_ttl_secs,
+    );
     Ok(ok(json!({"downloadUrl": url})))
 }
 
 /// `GET /v1/image/downloadUrl?jobId&imageId&type[&contentType]`.
-pub async fn image_download_url(State(state): Shared, headers: HeaderMap, Query(q): Params) -> Result<Json<Value>, ApiError> {
+pub async fn image_download_url(
+    State(state): Shared,
+    headers: HeaderMap,
+    Query(q): Params,
+) -> Result<Json<Value>, ApiError> {
     download_url(&state, &headers, &q, "imageId")
 }
 
 /// `GET /v1/media/downloadUrl?jobId&id&type[&contentType]`.
-pub async fn media_download_url(State(state): Shared, headers: HeaderMap, Query(q): Params) -> Result<Json<Value>, ApiError> {
+pub async fn media_download_url(
+    State(state): Shared,
+    headers: HeaderMap,
+    Query(q): Params,
+) -> Result<Json<Value>, ApiError> {
     download_url(&state, &headers, &q, "id")
 }
 
-fn check_url(state: &AppState, method: &str, key: &str, q: &HashMap<String, String>) -> Result<(), ApiError> {
-    let expires = param(q, "expires").and_then(|e| e.parse().ok()).unwrap_or(0);
+fn check_url(
+    state: &AppState,
+    method: &str,
+    key: &str,
+    q: &HashMap<String, String>,
+) -> Result<(), ApiError> {
+    let expires = param(q, "expires")
+        .and_then(|e| e.parse().ok())
+        .unwrap_or(0);
     let signature = param(q, "signature").unwrap_or("");
     if param(q, "method") != Some(method) {
         return Err(ApiError::forbidden("URL was not signed for this method"));
@@ -143,7 +193,11 @@ pub async fn storage_put(
 }
 
 /// `GET /storage/{key}`: serves a presigned download.
-pub async fn storage_get(State(state): Shared, Path(key): Path<String>, Query(q): Params) -> Result<Response, ApiError> {
+pub async fn storage_get(
+    State(state): Shared,
+    Path(key): Path<String>,
+    Query(q): Params,
+) -> Result<Response, ApiError> {
     check_url(&state, "GET", &key, &q)?;
     let object = state
         .storage

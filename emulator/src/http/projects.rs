@@ -23,7 +23,11 @@ fn own_project(state: &AppState, headers: &HeaderMap, id: &str) -> Result<Arc<Pr
 }
 
 /// `GET /v1/projects/{id}`: the stored record, 404 while the project is still in flight.
-pub async fn record(State(state): Shared, headers: HeaderMap, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+pub async fn record(
+    State(state): Shared,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
     let project = own_project(&state, &headers, &id)?;
     if !project.status().finished() {
         return Err(ApiError::not_found("Project is still in progress"));
@@ -32,7 +36,11 @@ pub async fn record(State(state): Shared, headers: HeaderMap, Path(id): Path<Str
 }
 
 /// `GET /v2/projects/{id}`: the live, owner-scoped status lookup.
-pub async fn status(State(state): Shared, headers: HeaderMap, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+pub async fn status(
+    State(state): Shared,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
     let project = own_project(&state, &headers, &id)?;
     Ok(ok(json!({"project": project.record_json(true)})))
 }

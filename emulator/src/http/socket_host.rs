@@ -24,7 +24,10 @@ pub async fn tiers(State(state): Shared) -> Json<Value> {
 }
 
 /// `GET /api/v1/size-presets/network/{network}/model/{model}`.
-pub async fn size_presets(State(state): Shared, Path((_network, model)): Path<(String, String)>) -> Result<Json<Value>, ApiError> {
+pub async fn size_presets(
+    State(state): Shared,
+    Path((_network, model)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
     state
         .catalog
         .model(&model)
@@ -38,15 +41,19 @@ pub async fn worker_counts(State(state): Shared, Path(network): Path<String>) ->
 }
 
 fn seg<T: std::str::FromStr>(parts: &[&str], i: usize, name: &str) -> Result<T, ApiError> {
-    parts
-        .get(i)
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| ApiError::bad_request(format!("estimate path segment {name} is missing or invalid")))
+    parts.get(i).and_then(|s| s.parse().ok()).ok_or_else(|| {
+        ApiError::bad_request(format!(
+            "estimate path segment {name} is missing or invalid"
+        ))
+    })
 }
 
 /// `GET /api/v2/job/estimate/{tokenType}/{network}/{model}/{imageCount}/{stepCount}/{previewCount}/{cn}/{denoise}/{width}/{height}`
 /// and the v3 form with `/{guidance}/{sampler}/{contextImages}` appended.
-pub async fn image_estimate(State(state): Shared, Path(rest): Path<String>) -> Result<Json<Value>, ApiError> {
+pub async fn image_estimate(
+    State(state): Shared,
+    Path(rest): Path<String>,
+) -> Result<Json<Value>, ApiError> {
     let parts: Vec<&str> = rest.split('/').collect();
     if parts.len() < 10 {
         return Err(ApiError::bad_request("estimate path needs 10 segments"));
@@ -81,12 +88,18 @@ pub async fn image_estimate(State(state): Shared, Path(rest): Path<String>) -> R
         denoise,
         context_images,
     );
-    let cost = state.catalog.for_network(cost, parts[1]).with_token_type(parts[0]);
+    let cost = state
+        .catalog
+        .for_network(cost, parts[1])
+        .with_token_type(parts[0]);
     Ok(Json(cost.estimate_json()))
 }
 
 /// `GET /api/v1/artist/projects/active`: the caller's in-flight project ids.
-pub async fn active_projects(State(state): Shared, headers: HeaderMap) -> Result<Json<Value>, ApiError> {
+pub async fn active_projects(
+    State(state): Shared,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
     let account = caller(&state, &headers)?;
     let ids: Vec<Value> = state
         .projects

@@ -243,7 +243,11 @@ impl ProjectStore {
 
     /// A project by id (any case).
     pub fn get(&self, id: &str) -> Option<Arc<Project>> {
-        self.projects.lock().unwrap().get(&id.to_uppercase()).cloned()
+        self.projects
+            .lock()
+            .unwrap()
+            .get(&id.to_uppercase())
+            .cloned()
     }
 
     /// Unfinished projects of `owner` (optionally only those of one appId).

@@ -76,7 +76,11 @@ fn invalid(message: impl Into<String>) -> RequestError {
 
 fn uint(v: &Value) -> Option<u64> {
     v.as_u64()
-        .or_else(|| v.as_f64().filter(|f| *f >= 0.0 && f.fract() == 0.0).map(|f| f as u64))
+        .or_else(|| {
+            v.as_f64()
+                .filter(|f| *f >= 0.0 && f.fract() == 0.0)
+                .map(|f| f as u64)
+        })
         .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
 }
 
@@ -106,19 +110,31 @@ impl JobRequest {
         }
         let count = raw.get("numberOfImages").and_then(uint).unwrap_or(1);
         if count == 0 || count > u64::from(MAX_MEDIA_PER_PROJECT) {
-            return Err(invalid(format!("numberOfImages must be 1..={MAX_MEDIA_PER_PROJECT}")));
+            return Err(invalid(format!(
+                "numberOfImages must be 1..={MAX_MEDIA_PER_PROJECT}"
+            )));
         }
         let steps = match kf.get("steps").and_then(uint) {
             Some(s) if (1..=200).contains(&s) => s as u32,
             Some(s) => return Err(invalid(format!("steps {s} out of range 1..=200"))),
             None => catalog.default_steps(&model),
         };
-        let previews = raw.get("previews").and_then(uint).unwrap_or(0).min(u64::from(steps)) as u32;
+        let previews = raw
+            .get("previews")
+            .and_then(uint)
+            .unwrap_or(0)
+            .min(u64::from(steps)) as u32;
         let preset = kf.get("sizePreset").and_then(Value::as_str);
         let (width, height) = match preset {
             Some("custom") | None if kf.get("width").is_some() => {
-                let w = kf.get("width").and_then(uint).ok_or_else(|| invalid("width is not a number"))?;
-                let h = kf.get("height").and_then(uint).ok_or_else(|| invalid("height is not a number"))?;
+                let w = kf
+                    .get("width")
+                    .and_then(uint)
+                    .ok_or_else(|| invalid("width is not a number"))?;
+                let h = kf
+                    .get("height")
+                    .and_then(uint)
+                    .ok_or_else(|| invalid("height is not a number"))?;
                 (w as u32, h as u32)
             }
             Some(id) if id != "custom" => catalog
@@ -127,26 +143,36 @@ impl JobRequest {
             _ => catalog.default_size(&model),
         };
         if !SIDE_RANGE.contains(&width) || !SIDE_RANGE.contains(&height) {
-            return Err(invalid(format!("size {width}x{height} out of range 64..=4096")));
+            return Err(invalid(format!(
+                "size {width}x{height} out of range 64..=4096"
+            )));
         }
-        let starting_image_keep = (kf.get("hasStartingImage") == Some(&Value::Bool(true))).then(|| {
-            // The wire carries `strength = 1 - startingImageStrength`.
-            let strength = kf.get("strength").and_then(Value::as_f64).unwrap_or(0.5);
-            (1.0 - strength).clamp(0.0, 1.0) as f32
-        });
+        let starting_image_keep =
+            (kf.get("hasStartingImage") == Some(&Value::Bool(true))).then(|| {
+                // The wire carries `strength = 1 - startingImageStrength`.
+                let strength = kf.get("strength").and_then(Value::as_f64).unwrap_or(0.5);
+                (1.0 - strength).clamp(0.0, 1.0) as f32
+            });
         let control_net = kf
             .get("currentControlNetsJob")
             .and_then(|c| c.get(0))
             .and_then(|cn| {
                 Some(ControlNet {
                     name: cn.get("name")?.as_str()?.to_string(),
-                    strength: cn.get("controlStrength").and_then(Value::as_f64).unwrap_or(0.5) as f32,
+                    strength: cn
+                        .get("controlStrength")
+                        .and_then(Value::as_f64)
+                        .unwrap_or(0.5) as f32,
                     has_image: cn.get("hasImage") == Some(&Value::Bool(true)),
                 })
             });
         Ok(Self {
             project_id,
-            prompt: kf.get("positivePrompt").and_then(Value::as_str).unwrap_or("").to_string(),
+            prompt: kf
+                .get("positivePrompt")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string(),
             model,
             count: count as u32,
             previews,
@@ -161,7 +187,10 @@ impl JobRequest {
                 .to_lowercase(),
             disable_safety: raw.get("disableSafety") == Some(&Value::Bool(true)),
             token_type: TokenType::parse(raw.get("tokenType").and_then(Value::as_str)),
-            network: raw.get("network").and_then(Value::as_str).map(str::to_string),
+            network: raw
+                .get("network")
+                .and_then(Value::as_str)
+                .map(str::to_string),
             starting_image_keep,
             control_net,
             raw: raw.clone(),
@@ -170,7 +199,8 @@ impl JobRequest {
 
     /// Denoise strength as the cost estimate takes it (`1 - startingImageStrength`, or 0).
     pub fn denoise(&self) -> f64 {
-        self.starting_image_keep.map_or(0.0, |keep| 1.0 - f64::from(keep))
+        self.starting_image_keep
+            .map_or(0.0, |keep| 1.0 - f64::from(keep))
     }
 }
 
@@ -212,7 +242,11 @@ mod tests {
     #[test]
     fn fills_defaults_from_the_catalog() {
         let c = Catalog::builtin();
-        let r = JobRequest::parse(&request(json!({"modelID": "flux1-schnell-fp8"}), json!({})), &c).unwrap();
+        let r = JobRequest::parse(
+            &request(json!({"modelID": "flux1-schnell-fp8"}), json!({})),
+            &c,
+        )
+        .unwrap();
         assert_eq!(r.steps, c.default_steps("flux1-schnell-fp8"));
         assert_eq!((r.width, r.height), c.default_size("flux1-schnell-fp8"));
         assert_eq!(r.token_type, TokenType::Spark);
@@ -225,9 +259,18 @@ mod tests {
         let bad = [
             json!({"keyFrames": [{"modelID": "flux1-schnell-fp8"}]}),
             request(json!({"modelID": "no-such-model"}), json!({})),
-            request(json!({"modelID": "flux1-schnell-fp8", "steps": 0}), json!({})),
-            request(json!({"modelID": "flux1-schnell-fp8", "width": 10, "height": 10}), json!({})),
-            request(json!({"modelID": "flux1-schnell-fp8"}), json!({"numberOfImages": 1000})),
+            request(
+                json!({"modelID": "flux1-schnell-fp8", "steps": 0}),
+                json!({}),
+            ),
+            request(
+                json!({"modelID": "flux1-schnell-fp8", "width": 10, "height": 10}),
+                json!({}),
+            ),
+            request(
+                json!({"modelID": "flux1-schnell-fp8"}),
+                json!({"numberOfImages": 1000}),
+            ),
         ];
         for b in bad {
             assert!(JobRequest::parse(&b, &c).is_err(), "{b}");

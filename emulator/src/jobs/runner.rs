@@ -14,7 +14,9 @@ use std::time::Duration;
 
 /// Sends an event to the project's current connection (if the client is connected).
 fn emit(state: &AppState, project: &Project, kind: &str, data: Value) {
-    state.registry.send(&project.owner.address, &project.app_id, kind, &data);
+    state
+        .registry
+        .send(&project.owner.address, &project.app_id, kind, &data);
 }
 
 /// Sleeps for `d`, or returns false early when the project is cancelled.
@@ -94,7 +96,12 @@ pub async fn run_project(state: Arc<AppState>, project: Arc<Project>) {
     st.status = ProjectStatus::Completed;
     st.ended_ms = Some(now_ms());
     drop(st);
-    emit(&state, &project, "jobState", json!({"type": "jobCompleted", "jobID": req.project_id}));
+    emit(
+        &state,
+        &project,
+        "jobState",
+        json!({"type": "jobCompleted", "jobID": req.project_id}),
+    );
 }
 
 fn set_job(project: &Project, index: u32, f: impl FnOnce(&mut JobRecord)) {
@@ -104,16 +111,34 @@ fn set_job(project: &Project, index: u32, f: impl FnOnce(&mut JobRecord)) {
     }
 }
 
-async fn render(state: &AppState, project: &Project, seed: u64, progress: f32, format: ImageFormat) -> Result<Vec<u8>, String> {
+async fn render(
+    state: &AppState,
+    project: &Project,
+    seed: u64,
+    progress: f32,
+    format: ImageFormat,
+) -> Result<Vec<u8>, String> {
     let req = &project.request;
-    let starting = req
-        .starting_image_keep
-        .and_then(|keep| Some((state.storage.get(&upload_key(&req.project_id, "startingImage", None))?, keep)));
+    let starting = req.starting_image_keep.and_then(|keep| {
+        Some((
+            state
+                .storage
+                .get(&upload_key(&req.project_id, "startingImage", None))?,
+            keep,
+        ))
+    });
     let control = req
         .control_net
         .as_ref()
         .filter(|cn| cn.has_image)
-        .and_then(|cn| Some((state.storage.get(&upload_key(&req.project_id, "cnImage", None))?, cn.strength)));
+        .and_then(|cn| {
+            Some((
+                state
+                    .storage
+                    .get(&upload_key(&req.project_id, "cnImage", None))?,
+                cn.strength,
+            ))
+        });
     let (width, height, prompt) = (req.width, req.height, req.prompt.clone());
     tokio::task::spawn_blocking(move || {
         let spec = RenderSpec {
@@ -151,7 +176,8 @@ async fn run_job(state: &AppState, project: &Project, index: u32) {
         started_ms: now_ms(),
         ended_ms: None,
     });
-    let ids = json!({"jobID": req.project_id, "imgID": img_id, "workerName": worker, "jobIndex": index});
+    let ids =
+        json!({"jobID": req.project_id, "imgID": img_id, "workerName": worker, "jobIndex": index});
     let with = |extra: Value| {
         let mut v = ids.clone();
         if let (Some(o), Some(e)) = (v.as_object_mut(), extra.as_object()) {
@@ -159,19 +185,30 @@ async fn run_job(state: &AppState, project: &Project, index: u32) {
         }
         v
     };
-    emit(state, project, "jobState", with(json!({"type": "initiatingModel"})));
+    emit(
+        state,
+        project,
+        "jobState",
+        with(json!({"type": "initiatingModel"})),
+    );
     if !pause(project, Duration::from_millis(state.config.timing.init_ms)).await {
         return;
     }
     set_job(project, index, |j| j.status = JobStatus::Processing);
-    emit(state, project, "jobState", with(json!({"type": "jobStarted"})));
+    emit(
+        state,
+        project,
+        "jobState",
+        with(json!({"type": "jobStarted"})),
+    );
     let delay = state.config.timing.step_delay(req.steps);
     let previews = preview_steps(req.steps, req.previews);
     for step in 1..=req.steps {
         if !pause(project, delay).await {
             return;
         }
-        let mut progress = json!({"jobID": req.project_id, "imgID": img_id, "step": step, "stepCount": req.steps});
+        let mut progress =
+            json!({"jobID": req.project_id, "imgID": img_id, "step": step, "stepCount": req.steps});
         if previews.contains(&step) {
             let p = step as f32 / req.steps as f32;
             if let Ok(bytes) = render(state, project, seed, p, ImageFormat::Jpeg).await {

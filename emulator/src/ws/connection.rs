@@ -29,7 +29,9 @@ pub async fn upgrade(
     Query(query): Query<HashMap<String, String>>,
     ws: WebSocketUpgrade,
 ) -> Response {
-    let account = credential(&headers).ok_or(()).and_then(|c| account_for(&state, &c).map_err(|_| ()));
+    let account = credential(&headers)
+        .ok_or(())
+        .and_then(|c| account_for(&state, &c).map_err(|_| ()));
     let max = state.config.max_request_bytes;
     ws.max_message_size(max)
         .max_frame_size(max)
@@ -61,11 +63,20 @@ struct Session {
     subscriptions: Map<String, Value>,
 }
 
-async fn serve(state: Arc<AppState>, socket: WebSocket, account: Option<Arc<Account>>, query: HashMap<String, String>) {
+async fn serve(
+    state: Arc<AppState>,
+    socket: WebSocket,
+    account: Option<Arc<Account>>,
+    query: HashMap<String, String>,
+) {
     let Some(account) = account else {
         return close_now(socket, AUTH_ERROR, "Authentication failed").await;
     };
-    let Some(app_id) = query.get("appId").filter(|a| !a.is_empty() && a.len() <= 256).cloned() else {
+    let Some(app_id) = query
+        .get("appId")
+        .filter(|a| !a.is_empty() && a.len() <= 256)
+        .cloned()
+    else {
         return close_now(socket, APP_ID_BLOCKED, "appId is required").await;
     };
     // `forceWorkerId=fast` selects fast; present but empty selects relaxed; absent: fast.
@@ -75,7 +86,9 @@ async fn serve(state: Arc<AppState>, socket: WebSocket, account: Option<Arc<Acco
     };
     let (mut sink, mut stream) = socket.split();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let conn = state.registry.register(&account.address, &app_id, network, tx);
+    let conn = state
+        .registry
+        .register(&account.address, &app_id, network, tx);
     Counters::bump(&state.counters.connections);
     let writer = tokio::spawn(async move {
         while let Some(out) = rx.recv().await {
@@ -135,7 +148,10 @@ impl Session {
         if self.subscribed("modelAvailability") {
             let network = self.network();
             self.send("swarmModels", self.state.catalog.swarm_models(&network));
-            self.send("swarmLLMModels", self.state.catalog.llm_models_json().clone());
+            self.send(
+                "swarmLLMModels",
+                self.state.catalog.llm_models_json().clone(),
+            );
         }
     }
 
@@ -192,14 +208,22 @@ impl Session {
             "changeNetwork" => self.on_change_network(&envelope.data),
             "setSocketEventSubscriptions" => self.on_subscriptions(&envelope.data),
             "llmJobRequest" => {
-                let job_id = envelope.data.get("jobID").and_then(Value::as_str).unwrap_or("").to_uppercase();
+                let job_id = envelope
+                    .data
+                    .get("jobID")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_uppercase();
                 self.send(
                     "llmJobError",
                     json!({"jobID": job_id, "error": "notSupported", "error_code": "5000",
                            "error_message": "This emulator build does not serve LLM chat yet"}),
                 );
             }
-            other => crate::log::warn(&format!("unknown message type {other:?} from {}", self.app_id)),
+            other => crate::log::warn(&format!(
+                "unknown message type {other:?} from {}",
+                self.app_id
+            )),
         }
     }
 
@@ -208,7 +232,11 @@ impl Session {
         let request = match JobRequest::parse(data, &self.state.catalog) {
             Ok(r) => r,
             Err(e) => {
-                let job_id = data.get("jobID").and_then(Value::as_str).unwrap_or("").to_uppercase();
+                let job_id = data
+                    .get("jobID")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_uppercase();
                 self.send(
                     "jobError",
                     json!({"jobID": job_id, "error": e.code, "error_message": e.message, "isFromWorker": false}),
@@ -228,7 +256,12 @@ impl Session {
             return;
         }
         let network = request.network.clone().unwrap_or_else(|| self.network());
-        let project = Arc::new(Project::new(request, self.account.clone(), &self.app_id, &network));
+        let project = Arc::new(Project::new(
+            request,
+            self.account.clone(),
+            &self.app_id,
+            &network,
+        ));
         let total = job_price(&self.state, &project) * i64::from(project.request.count);
         if !self.account.try_charge(project.request.token_type, total) {
             self.send(
@@ -248,14 +281,23 @@ impl Session {
     }
 
     fn on_cancel(&self, data: &Value) {
-        let job_id = data.get("jobID").and_then(Value::as_str).unwrap_or("").to_uppercase();
+        let job_id = data
+            .get("jobID")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_uppercase();
         if data.get("error").and_then(Value::as_str) != Some("artistCanceled") {
-            crate::log::warn(&format!("ignored client jobError for {job_id}: not a cancel"));
+            crate::log::warn(&format!(
+                "ignored client jobError for {job_id}: not a cancel"
+            ));
             return;
         }
         match cancel_project(&self.state, &self.account.address, &job_id) {
             Ok(()) => {
-                self.send("artistCancelConfirmation", json!({"jobID": job_id, "didCancel": true}));
+                self.send(
+                    "artistCancelConfirmation",
+                    json!({"jobID": job_id, "didCancel": true}),
+                );
                 self.send(
                     "jobError",
                     json!({"jobID": job_id, "error": "artistCanceled", "error_message": "artistCanceled",
@@ -271,7 +313,10 @@ impl Session {
     }
 
     fn on_change_network(&self, data: &Value) {
-        let network = match data.as_str().or_else(|| data.get("network").and_then(Value::as_str)) {
+        let network = match data
+            .as_str()
+            .or_else(|| data.get("network").and_then(Value::as_str))
+        {
             Some(n @ ("fast" | "relaxed")) => n.to_string(),
             _ => {
                 crate::log::warn(&format!("changeNetwork with invalid payload {data}"));
@@ -287,7 +332,11 @@ impl Session {
         let names = |v: Option<&Value>| -> Vec<String> {
             match v {
                 Some(Value::String(s)) => vec![s.clone()],
-                Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).map(str::to_string).collect(),
+                Some(Value::Array(a)) => a
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect(),
                 _ => Vec::new(),
             }
         };
@@ -305,9 +354,13 @@ impl Session {
         for name in names(data.get("unsubscribe")) {
             self.subscriptions.insert(name, Value::Bool(false));
         }
-        if let (Some(event), Some(enabled)) = (data.get("event").and_then(Value::as_str), data.get("enabled")) {
+        if let (Some(event), Some(enabled)) = (
+            data.get("event").and_then(Value::as_str),
+            data.get("enabled"),
+        ) {
             if enabled.is_boolean() {
-                self.subscriptions.insert(event.to_string(), enabled.clone());
+                self.subscriptions
+                    .insert(event.to_string(), enabled.clone());
             }
         }
         self.send(

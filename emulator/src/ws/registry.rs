@@ -53,7 +53,13 @@ pub struct Registry {
 
 impl Registry {
     /// Registers a new connection for (`owner`, `app_id`), closing the one it replaces with 4015.
-    pub fn register(&self, owner: &str, app_id: &str, network: &str, tx: UnboundedSender<Outgoing>) -> Connection {
+    pub fn register(
+        &self,
+        owner: &str,
+        app_id: &str,
+        network: &str,
+        tx: UnboundedSender<Outgoing>,
+    ) -> Connection {
         let conn = Connection {
             id: self.next_id.fetch_add(1, Ordering::Relaxed) + 1,
             network: std::sync::Arc::new(Mutex::new(network.to_string())),
@@ -90,7 +96,8 @@ impl Registry {
 
     /// Sends an event to the current connection for (`owner`, `app_id`); false if none.
     pub fn send(&self, owner: &str, app_id: &str, kind: &str, data: &Value) -> bool {
-        self.current(owner, app_id).is_some_and(|c| c.send(kind, data))
+        self.current(owner, app_id)
+            .is_some_and(|c| c.send(kind, data))
     }
 
     /// Every live connection of `owner` (for balance updates).
@@ -118,7 +125,10 @@ mod tests {
         let (tx2, mut rx2) = unbounded_channel();
         let c1 = r.register("0xA", "app", "fast", tx1);
         let c2 = r.register("0xa", "app", "fast", tx2);
-        assert_eq!(rx1.try_recv().unwrap(), Outgoing::Close(4015, "Another connection with this appId was opened".into()));
+        assert_eq!(
+            rx1.try_recv().unwrap(),
+            Outgoing::Close(4015, "Another connection with this appId was opened".into())
+        );
         assert!(r.send("0xA", "app", "x", &serde_json::json!({})));
         assert!(matches!(rx2.try_recv().unwrap(), Outgoing::Frame(_)));
         // The replaced connection going away does not remove the new one.

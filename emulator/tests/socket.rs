@@ -361,3 +361,13 @@ async fn insufficient_balance_refuses_the_project() {
     assert_eq!(err["error"], "insufficientFunds");
     assert_eq!(err["jobID"], pid.as_str());
 }
+
+#[tokio::test]
+async fn a_client_close_is_answered_with_a_clean_close() {
+    let emu = start().await;
+    let mut ws = connect_key(&emu, "closer", API_KEY).await;
+    ws.greeting().await;
+    ws.close(1000).await;
+    let next = ws.next().await;
+    assert!(matches!(next, Next::Closed(Some((1000, _)))), "{next:?}");
+}

@@ -21,10 +21,11 @@ const HELP: &str = "\
 usage: cargo xtask <command>
 
   demo              build, start the emulator and serve the demo on http://127.0.0.1:8787
-  test              fmt + clippy + native tests + wasm build + conformance (what CI runs)
+  test              fmt + clippy + native tests + wasm build + JS tests + conformance (CI)
   emulator [ARGS]   run the local Supernet in the foreground (ARGS go to sogni-emulator)
   conformance [F]   run the official @sogni-ai/sogni-client against the emulator
                     (F: only scenarios whose file name contains F)
+  js                the Node 22 tests in tests/js against the emulator
   setup             install the toolchain pieces and npm packages only";
 
 fn main() -> ExitCode {
@@ -38,6 +39,7 @@ fn main() -> ExitCode {
         "test" => test(),
         "emulator" => emulator::run_foreground(rest),
         "conformance" => tools::setup_npm().and_then(|()| conformance(rest)),
+        "js" => tools::setup_npm().and_then(|()| js_tests()),
         "setup" => tools::setup_all(),
         "help" | "-h" | "--help" => {
             println!("{HELP}");
@@ -69,11 +71,24 @@ fn conformance(filter: &[String]) -> Result<(), String> {
     result
 }
 
+/// The JS tests in tests/js (Node 22's test runner) against a fresh emulator.
+fn js_tests() -> Result<(), String> {
+    let emu = emulator::Running::start(&["--quiet"])?;
+    let mut cmd = std::process::Command::new(tools::node22()?);
+    cmd.current_dir(tools::root().join("tests/js"))
+        .arg("--test")
+        .env("SOGNI_REST_ENDPOINT", &emu.rest)
+        .env("SOGNI_SOCKET_ENDPOINT", &emu.socket);
+    let result = tools::run(&mut cmd);
+    drop(emu);
+    result
+}
+
 /// Everything CI checks, in order, stopping at the first failure.
 fn test() -> Result<(), String> {
     let started = Instant::now();
     type Step = fn() -> Result<(), String>;
-    let steps: [(&str, Step); 6] = [
+    let steps: [(&str, Step); 7] = [
         ("setup", tools::setup_all),
         ("fmt", || tools::cargo(&["fmt", "--all", "--", "--check"])),
         ("clippy", || {
@@ -96,6 +111,7 @@ fn test() -> Result<(), String> {
                 "wasm32-unknown-unknown",
             ])
         }),
+        ("js tests", js_tests),
         ("conformance", || conformance(&[])),
     ];
     for (name, step) in &steps {

@@ -100,8 +100,9 @@ pub fn ensure_npm(dir: &Path) -> Result<(), String> {
     ]))
 }
 
-/// npm packages of every JS test folder.
+/// npm packages of every JS test folder (`tests/js` also brings Node 22).
 pub fn setup_npm() -> Result<(), String> {
+    ensure_npm(&root().join("tests/js"))?;
     ensure_npm(&root().join("tests/conformance"))
 }
 
@@ -112,9 +113,9 @@ pub fn setup_all() -> Result<(), String> {
     setup_npm()
 }
 
-/// The Node 22 binary installed by the `node` npm package in tests/conformance.
+/// The Node 22 binary installed by the `node` npm package in tests/js.
 pub fn node22() -> Result<PathBuf, String> {
-    let node = root().join("tests/conformance/node_modules/.bin/node");
+    let node = root().join("tests/js/node_modules/.bin/node");
     let version = output(Command::new(&node).arg("--version")).unwrap_or_default();
     if version.starts_with("v22.") || version.starts_with("v23.") || version.starts_with("v24.") {
         Ok(node)

@@ -121,7 +121,7 @@ pub async fn sync_projects(
         .projects
         .active_of(&account.address, q.get("appId").map(String::as_str))
         .iter()
-        .map(|p| p.record_json(true))
+        .map(|p| p.recovered_json())
         .collect();
     Ok(Json(json!({
         "activeProjects": active,

@@ -224,6 +224,25 @@ impl Project {
     }
 }
 
+impl Project {
+    /// The `RecoveredProject` shape of the `authenticated` frame and `/api/v1/artist/projects/sync`:
+    /// the raw record plus the appId and the original request (base64 JSON).
+    pub fn recovered_json(&self) -> Value {
+        use base64::Engine as _;
+        let mut v = self.record_json(false);
+        let request = serde_json::to_vec(&self.request.raw).unwrap_or_default();
+        v["appId"] = json!(self.app_id);
+        v["clientRequestData"] = json!(base64::engine::general_purpose::STANDARD.encode(request));
+        v["width"] = json!(self.request.width);
+        v["height"] = json!(self.request.height);
+        v["tokenType"] = json!(match self.request.token_type {
+            crate::accounts::TokenType::Spark => "spark",
+            crate::accounts::TokenType::Sogni => "sogni",
+        });
+        v
+    }
+}
+
 /// All projects, by id.
 #[derive(Debug, Default)]
 pub struct ProjectStore {

@@ -121,14 +121,24 @@ async fn serve(
         match message {
             Message::Text(text) => session.on_frame(text.as_bytes()),
             Message::Binary(bytes) => session.on_frame(&bytes),
-            Message::Close(_) => break,
+            // Keep polling: the next read flushes the close reply tungstenite queued, so
+            // the client sees a clean close (not 1006); then the stream ends.
+            Message::Close(_) => {}
             Message::Ping(_) | Message::Pong(_) => {}
         }
     }
     state
         .registry
         .unregister(&session.account.address, &session.app_id, session.conn.id);
-    writer.abort();
+    // The last sender goes with the session, which lets the writer drain and stop.
+    drop(session);
+    let mut writer = writer;
+    if tokio::time::timeout(std::time::Duration::from_secs(1), &mut writer)
+        .await
+        .is_err()
+    {
+        writer.abort();
+    }
 }
 
 impl Session {

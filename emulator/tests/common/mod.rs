@@ -79,6 +79,14 @@ impl Ws {
             .unwrap();
     }
 
+    pub async fn close(&mut self, code: u16) {
+        let frame = CloseFrame {
+            code: code.into(),
+            reason: "".into(),
+        };
+        self.inner.send(Message::Close(Some(frame))).await.unwrap();
+    }
+
     pub async fn send_raw(&mut self, text: &str) {
         self.inner
             .send(Message::Text(text.to_string().into()))

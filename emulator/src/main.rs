@@ -8,13 +8,14 @@ use std::path::PathBuf;
 const HELP: &str = "\
 sogni-emulator — a local Sogni Supernet on 127.0.0.1
 
-USAGE: sogni-emulator [--port N] [--config FILE] [--catalog FILE] [--step-ms N] [--quiet]
+USAGE: sogni-emulator [--port N] [--config FILE] [--catalog FILE] [--step-ms N] [--quiet] [--exit-with-stdin]
 
   --port N        port to listen on (0 = pick a free one; default 0)
   --config FILE   JSON settings: users, apiKeys, balances, timing, nsfwWords, limits
   --catalog FILE  JSON model catalog replacing the built-in one
   --step-ms N     time per render step in ms (default 40)
   --quiet         no log lines on stderr
+  --exit-with-stdin  exit when stdin closes (so a parent's death stops the emulator)
 
 The API host and the socket host share the one port. The first stdout line is
 machine-readable: SOGNI_EMULATOR {\"rest\":…,\"socket\":…}.";
@@ -25,6 +26,7 @@ struct Args {
     catalog: Option<PathBuf>,
     step_ms: Option<u64>,
     quiet: bool,
+    exit_with_stdin: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -34,6 +36,7 @@ fn parse_args() -> Result<Args, String> {
         catalog: None,
         step_ms: None,
         quiet: false,
+        exit_with_stdin: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -54,6 +57,7 @@ fn parse_args() -> Result<Args, String> {
                 )
             }
             "--quiet" => args.quiet = true,
+            "--exit-with-stdin" => args.exit_with_stdin = true,
             "-h" | "--help" => {
                 println!("{HELP}");
                 std::process::exit(0);
@@ -94,6 +98,12 @@ async fn main() {
         }
     };
     sogni_emulator::log::set_quiet(args.quiet);
+    if args.exit_with_stdin {
+        std::thread::spawn(|| {
+            let _ = std::io::copy(&mut std::io::stdin(), &mut std::io::sink());
+            std::process::exit(0);
+        });
+    }
     let users: Vec<String> = config
         .users
         .iter()

@@ -371,3 +371,32 @@ async fn a_client_close_is_answered_with_a_clean_close() {
     let next = ws.next().await;
     assert!(matches!(next, Next::Closed(Some((1000, _)))), "{next:?}");
 }
+
+#[tokio::test]
+async fn a_reconnecting_app_is_told_its_active_projects_and_gets_their_events() {
+    let emu = start().await;
+    let mut first = connect_key(&emu, "roamer", API_KEY).await;
+    first.greeting().await;
+    let pid = uuid().to_uppercase();
+    first
+        .send("jobRequest", job_request(&pid, "long", 1, 40))
+        .await;
+    first.until("jobProgress").await;
+    // The same app reconnects (e.g. after a network drop): the old socket is replaced.
+    let mut second = connect_key(&emu, "roamer", API_KEY).await;
+    let (kind, auth) = second.event().await;
+    assert_eq!(kind, "authenticated");
+    let active = auth["activeProjects"].as_array().unwrap();
+    assert_eq!(active.len(), 1);
+    assert_eq!(active[0]["id"], pid.as_str());
+    assert_eq!(active[0]["appId"], "roamer");
+    assert!(active[0]["clientRequestData"].is_string());
+    // The rest of the project's events arrive on the new socket.
+    loop {
+        let (d, _) = second.until("jobState").await;
+        if d["type"] == "jobCompleted" {
+            assert_eq!(d["jobID"], pid.as_str());
+            break;
+        }
+    }
+}

@@ -13,6 +13,7 @@ pub fn build() -> Result<std::path::PathBuf, String> {
 /// `cargo xtask emulator ARGS`: runs it in the foreground.
 pub fn run_foreground(args: &[String]) -> Result<(), String> {
     let bin = build()?;
+    let args = args.strip_prefix(&["--".to_string()]).unwrap_or(args);
     tools::run(Command::new(bin).args(args))
 }
 
@@ -30,8 +31,9 @@ impl Running {
     pub fn start(args: &[&str]) -> Result<Self, String> {
         let bin = build()?;
         let mut child = Command::new(bin)
-            .args(["--port", "0"])
+            .args(["--port", "0", "--exit-with-stdin"])
             .args(args)
+            .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -66,6 +68,8 @@ impl Running {
 
     /// Waits for the emulator to exit (for `demo`, which runs until Ctrl-C).
     pub fn wait(&mut self) {
+        // `Child::wait` closes stdin first, which would stop an `--exit-with-stdin` emulator.
+        let _stdin = self.child.stdin.take();
         let _ = self.child.wait();
     }
 }

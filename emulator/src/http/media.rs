@@ -55,14 +55,32 @@ fn check_project_owner(state: &AppState, project_id: &str, owner: &str) -> Resul
     }
 }
 
-fn upload_url(state: &AppState, key: &str) -> Json<Value> {
+/// Checks the caller, project and slot, then mints a presigned PUT for `(jobId, type[, id])`.
+fn upload_url(
+    state: &AppState,
+    headers: &HeaderMap,
+    q: &HashMap<String, String>,
+    kind: &str,
+    slot_ok: fn(&str) -> bool,
+    id: Option<&str>,
+) -> Result<Json<Value>, ApiError> {
+    let account = caller(state, headers)?;
+    let job = required(q, "jobId")?;
+    let slot = required(q, "type")?;
+    if !slot_ok(slot) {
+        return Err(ApiError::bad_request(format!(
+            "unknown {kind} upload type {slot}"
+        )));
+    }
+    check_project_owner(state, job, &account.address)?;
+    let key = upload_key(job, slot, id);
     let url = state.storage.presign(
         state.base_url(),
         "PUT",
-        key,
+        &key,
         now_secs() + state.config.url_ttl_secs,
     );
-    ok(json!({"uploadUrl": url}))
+    Ok(ok(json!({"uploadUrl": url})))
 }
 
 /// `GET /v1/image/uploadUrl?imageId&jobId&type&contentType`.
@@ -71,16 +89,7 @@ pub async fn image_upload_url(
     headers: HeaderMap,
     Query(q): Params,
 ) -> Result<Json<Value>, ApiError> {
-    let account = caller(&state, &headers)?;
-    let job = required(&q, "jobId")?;
-    let slot = required(&q, "type")?;
-    if !is_image_slot(slot) {
-        return Err(ApiError::bad_request(format!(
-            "unknown image upload type {slot}"
-        )));
-    }
-    check_project_owner(&state, job, &account.address)?;
-    Ok(upload_url(&state, &upload_key(job, slot, None)))
+    upload_url(&state, &headers, &q, "image", is_image_slot, None)
 }
 
 /// `GET /v1/media/uploadUrl?jobId&type&id&contentType`.
@@ -89,16 +98,14 @@ pub async fn media_upload_url(
     headers: HeaderMap,
     Query(q): Params,
 ) -> Result<Json<Value>, ApiError> {
-    let account = caller(&state, &headers)?;
-    let job = required(&q, "jobId")?;
-    let slot = required(&q, "type")?;
-    if !MEDIA_SLOTS.contains(&slot) {
-        return Err(ApiError::bad_request(format!(
-            "unknown media upload type {slot}"
-        )));
-    }
-    check_project_owner(&state, job, &account.address)?;
-    Ok(upload_url(&state, &upload_key(job, slot, param(&q, "id"))))
+    upload_url(
+        &state,
+        &headers,
+        &q,
+        "media",
+        |s| MEDIA_SLOTS.contains(&s),
+        param(&q, "id"),
+    )
 }
 
 fn download_url(

@@ -190,7 +190,14 @@ impl Session {
                 "balanceVersion": 2,
                 "tokens": {"sogni": strip(&balance["sogni"]), "spark": strip(&balance["spark"])},
                 "subscriptionEntitlement": {"active": false, "trialing": false, "trialCapped": false, "subscription": null},
-                "activeProjects": [],
+                // This appId's projects still in flight: their events follow this socket.
+                "activeProjects": self
+                    .state
+                    .projects
+                    .active_of(&a.address, Some(&self.app_id))
+                    .iter()
+                    .map(|p| p.recovered_json())
+                    .collect::<Vec<_>>(),
                 "unclaimedCompletedProjects": [],
                 "activeLLMJobIDs": [],
                 "isMainnet": true,

@@ -10,6 +10,11 @@
 
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
 
+pub mod error;
+pub mod models;
+pub mod projects;
 pub mod protocol;
+
+pub use error::{Error, Result};
 #[cfg(feature = "wallet")]
 pub mod wallet;

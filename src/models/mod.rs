@@ -1,0 +1,1 @@
+//! Model catalog as the client sees it: the model list, tiers and the options derived from them.

@@ -1,0 +1,1 @@
+//! Media projects: parameters, the `jobRequest` they become, and the project/job state machines.

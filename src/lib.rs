@@ -10,6 +10,8 @@
 
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
 
+pub mod auth;
+pub mod backoff;
 pub mod error;
 pub mod models;
 pub mod projects;
@@ -18,3 +20,8 @@ pub mod protocol;
 pub use error::{Error, Result};
 #[cfg(feature = "wallet")]
 pub mod wallet;
+
+#[cfg(target_arch = "wasm32")]
+mod wasm;
+#[cfg(target_arch = "wasm32")]
+pub use wasm::*;

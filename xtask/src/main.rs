@@ -12,6 +12,7 @@
 
 mod demo;
 mod emulator;
+mod pkg;
 mod tools;
 
 use std::process::ExitCode;
@@ -26,6 +27,7 @@ usage: cargo xtask <command>
   conformance [F]   run the official @sogni-ai/sogni-client against the emulator
                     (F: only scenarios whose file name contains F)
   js                the Node 22 tests in tests/js against the emulator
+  pkg               build the npm package in pkg/ (wasm-bindgen + wasm-opt -Oz)
   setup             install the toolchain pieces and npm packages only";
 
 fn main() -> ExitCode {
@@ -41,6 +43,7 @@ fn main() -> ExitCode {
         "conformance" => tools::setup_npm().and_then(|()| conformance(rest)),
         "js" => tools::setup_npm().and_then(|()| js_tests()),
         "setup" => tools::setup_all(),
+        "pkg" => pkg::build(),
         "help" | "-h" | "--help" => {
             println!("{HELP}");
             Ok(())

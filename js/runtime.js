@@ -1,0 +1,170 @@
+// The few things the wasm layer does in JavaScript: error classes (JS `Error` subclasses
+// need a JS `class`), opening a WebSocket the way each runtime allows, and small promise
+// helpers. Bundled into the package by wasm-bindgen as a snippet.
+
+/** Base class of every error the SDK throws or rejects with. */
+export class SogniError extends Error {
+  constructor(message, fields = {}) {
+    super(message);
+    this.name = 'SogniError';
+    /** Stable machine-readable code. */
+    this.code = fields.code ?? 'UNKNOWN';
+    /** Whether the same call may succeed if tried again later. */
+    this.retryable = !!fields.retryable;
+    if (fields.retryAfter != null) this.retryAfter = fields.retryAfter;
+  }
+}
+
+/** Invalid input, detected before anything goes on the wire. */
+export class ValidationError extends SogniError {
+  constructor(message, fields) {
+    super(message, fields);
+    this.name = 'ValidationError';
+  }
+}
+
+/** An HTTP API answered with an error (same shape as the official `ApiError`). */
+export class ApiError extends SogniError {
+  constructor(message, fields = {}) {
+    super(message, fields);
+    this.name = 'ApiError';
+    this.status = fields.status ?? 0;
+    this.payload = { status: 'error', message, errorCode: fields.errorCode ?? this.status };
+    if (fields.details != null) this.details = fields.details;
+  }
+}
+
+/** A render job or project failed; `code` is numeric as in the official `ErrorData`. */
+export class JobError extends SogniError {
+  constructor(message, fields = {}) {
+    super(message, fields);
+    this.name = 'JobError';
+    if (fields.originalCode != null) this.originalCode = fields.originalCode;
+  }
+}
+
+/** The network could not be reached, or the connection was lost for good. */
+export class TransportError extends SogniError {
+  constructor(message, fields) {
+    super(message, fields);
+    this.name = 'TransportError';
+  }
+}
+
+/** A deadline passed. */
+export class TimeoutError extends SogniError {
+  constructor(message, fields) {
+    super(message, fields);
+    this.name = 'TimeoutError';
+  }
+}
+
+/** The operation was aborted (AbortSignal, cancel or dispose). */
+export class AbortError extends SogniError {
+  constructor(message, fields) {
+    super(message, fields);
+    this.name = 'AbortError';
+  }
+}
+
+const CLASSES = {
+  invalid: ValidationError,
+  api: ApiError,
+  job: JobError,
+  transport: TransportError,
+  timeout: TimeoutError,
+  aborted: AbortError,
+  other: SogniError
+};
+
+export function makeError(kind, message, fields) {
+  const Class = CLASSES[kind] ?? SogniError;
+  return new Class(message, fields);
+}
+
+/** Opens a WebSocket with auth headers where the runtime allows it; resolves once usable. */
+export async function openSocket(url, headers) {
+  if (typeof WebSocketPair !== 'undefined' && typeof fetch === 'function') {
+    // Cloudflare Workers: the upgrade goes through fetch, which takes headers.
+    const res = await fetch(url.replace(/^ws/, 'http'), { headers: { ...headers, Upgrade: 'websocket' } });
+    const ws = res.webSocket;
+    if (!ws) throw new TransportError(`WebSocket upgrade refused (HTTP ${res.status})`, { code: 'TRANSPORT', retryable: true });
+    ws.accept();
+    return ws;
+  }
+  if (typeof WebSocket === 'undefined') {
+    throw new TransportError('This runtime has no global WebSocket (Node >= 22 is required)', { code: 'TRANSPORT' });
+  }
+  const isNode = typeof process !== 'undefined' && !!process.versions?.node;
+  // Node 22's WebSocket (undici) takes {headers}; browsers cannot send headers (cookies only).
+  const ws = isNode ? new WebSocket(url, { headers }) : new WebSocket(url);
+  ws.binaryType = 'arraybuffer';
+  return ws;
+}
+
+/** Reads a WebSocket message's data as text (ArrayBuffer, Blob or string). */
+export async function messageText(data) {
+  if (typeof data === 'string') return data;
+  if (data instanceof ArrayBuffer) return new TextDecoder().decode(data);
+  if (ArrayBuffer.isView(data)) return new TextDecoder().decode(data);
+  if (typeof Blob !== 'undefined' && data instanceof Blob) return data.text();
+  return String(data);
+}
+
+export function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** A function that calls `target.off(event, listener)`: what `on()` returns. */
+export function unsubscriber(target, event, listener) {
+  return () => target.off(event, listener);
+}
+
+/** Calls a listener, turning a throw into a console error instead of breaking the SDK. */
+export function callListener(listener, arg) {
+  try {
+    listener(arg);
+  } catch (err) {
+    console.error('sogni-wasm: an event listener threw', err);
+  }
+}
+
+/** A promise plus its resolve/reject, for settling from Rust. */
+export function deferred() {
+  let resolve, reject;
+  const promise = new Promise((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  // A rejection nobody awaits must not crash Node.
+  promise.catch(() => {});
+  return { promise, resolve, reject };
+}
+
+/** Is `v` a Blob (File included)? */
+export function isBlob(v) {
+  return typeof Blob !== 'undefined' && v instanceof Blob;
+}
+
+/** Wraps bytes (ArrayBuffer, typed array, Buffer) in a Blob without copying into wasm. */
+export function toBlob(v, type) {
+  if (isBlob(v)) return v;
+  return new Blob([v], type ? { type } : undefined);
+}
+
+/** The first `n` bytes of a Blob or byte source, for type sniffing. */
+export async function headBytes(v, n) {
+  if (isBlob(v)) return new Uint8Array(await v.slice(0, n).arrayBuffer());
+  if (v instanceof ArrayBuffer) return new Uint8Array(v.slice(0, n));
+  if (ArrayBuffer.isView(v)) return new Uint8Array(v.buffer, v.byteOffset, Math.min(n, v.byteLength)).slice();
+  return new Uint8Array(0);
+}
+
+/** Races `promise` against a timer that rejects with `error` after `ms`; clears the timer. */
+export function withTimeout(promise, ms, error) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(error), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,206 @@
+//! `sogni.account` and `sogni.currentAccount`: login (EIP-712), logout, `me`, balances,
+//! network switching, and the observable account entity.
+
+use super::client::{Inner, Subscriber};
+use super::emitter::Emitter;
+use super::errors::to_js;
+use super::glue;
+use super::rest::Credentials;
+use crate::auth::jwt_expired;
+use crate::Error;
+use serde_json::{json, Value};
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+
+/// Account state shared by `sogni.account` and `sogni.currentAccount`.
+pub(crate) struct AccountState {
+    pub(crate) client: Rc<Inner>,
+    /// `{username, walletAddress, email, balance, network, …}` as the official CurrentAccount.
+    pub(crate) data: RefCell<Value>,
+    pub(crate) events: Emitter,
+    network_waiters: RefCell<Vec<js_sys::Object>>,
+}
+
+impl std::fmt::Debug for AccountState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "AccountState({})", self.data.borrow())
+    }
+}
+
+impl AccountState {
+    pub(crate) fn new(client: Rc<Inner>) -> Rc<Self> {
+        let network = client.network.borrow().clone();
+        Rc::new(Self {
+            client,
+            data: RefCell::new(json!({"network": network, "balance": null})),
+            events: Emitter::default(),
+            network_waiters: RefCell::new(Vec::new()),
+        })
+    }
+
+    /// Merges fields into the account data and emits `updated` with them.
+    pub(crate) fn update(&self, patch: Value) {
+        if let (Some(data), Some(patch)) = (self.data.borrow_mut().as_object_mut(), patch.as_object()) {
+            for (k, v) in patch {
+                data.insert(k.clone(), v.clone());
+            }
+        }
+        self.events
+            .emit("updated", &super::projects::js(&patch));
+    }
+
+    /// `GET /v1/account/me`, refreshing the token first when it has expired.
+    pub(crate) async fn me(self: &Rc<Self>) -> Result<Value, Error> {
+        self.ensure_fresh_token().await?;
+        let me = self.client.rest.api("GET", "/v1/account/me", None, true).await;
+        let me = match me {
+            Err(Error::Api { status: 401, .. }) => {
+                self.clear_auth();
+                return me;
+            }
+            other => other?,
+        };
+        self.update(json!({
+            "username": me.get("username"),
+            "walletAddress": me.get("walletAddress"),
+            "email": me.get("currentEmail"),
+        }));
+        Ok(me)
+    }
+
+    /// Refreshes an expired access token (`POST /v1/account/refresh-token`).
+    pub(crate) async fn ensure_fresh_token(&self) -> Result<(), Error> {
+        let creds = self.client.rest.credentials.borrow().clone();
+        let Credentials::Token { token, refresh } = creds else {
+            return Ok(());
+        };
+        if !jwt_expired(&token, self.client.now(), 10_000.0) {
+            return Ok(());
+        }
+        let body = json!({"refreshToken": refresh});
+        match self.client.rest.api("POST", "/v1/account/refresh-token", Some(&body), false).await {
+            Ok(data) => {
+                let (Some(t), Some(r)) = (data["token"].as_str(), data["refreshToken"].as_str()) else {
+                    self.clear_auth();
+                    return Err(Error::Protocol {
+                        message: "refresh-token answer has no tokens".into(),
+                    });
+                };
+                *self.client.rest.credentials.borrow_mut() = Credentials::Token {
+                    token: t.into(),
+                    refresh: r.into(),
+                };
+                Ok(())
+            }
+            Err(e) => {
+                self.clear_auth();
+                Err(e)
+            }
+        }
+    }
+
+    /// Forgets credentials and closes the socket, as a 401 does in the official client.
+    pub(crate) fn clear_auth(&self) {
+        *self.client.rest.credentials.borrow_mut() = Credentials::None;
+        self.update(json!({"username": null, "walletAddress": null, "email": null, "balance": null}));
+    }
+
+    /// Signs in with username and password.
+    #[cfg(feature = "wallet")]
+    pub(crate) async fn login(self: &Rc<Self>, username: &str, password: &str, remember: bool, app_source: Option<String>) -> Result<Value, Error> {
+        use crate::wallet::{Eip712Domain, Wallet};
+        if username.trim().is_empty() || password.is_empty() {
+            return Err(Error::invalid("INVALID_CREDENTIALS", "username and password are required"));
+        }
+        let wallet = Wallet::from_credentials(username, password).map_err(|e| Error::invalid("INVALID_CREDENTIALS", e.to_string()))?;
+        let rest = &self.client.rest;
+        let nonce = rest
+            .api("POST", "/v1/account/nonce", Some(&json!({"walletAddress": wallet.address()})), false)
+            .await?;
+        let nonce = nonce["nonce"].as_str().ok_or_else(|| Error::Protocol {
+            message: "nonce answer has no nonce".into(),
+        })?;
+        let domain = Eip712Domain::for_network(self.client.config.testnet.unwrap_or(false));
+        let signature = wallet.sign_authentication(nonce, &domain);
+        let mut body = json!({"walletAddress": wallet.address(), "signature": signature, "rememberMe": remember});
+        if let Some(src) = app_source.or_else(|| self.client.config.app_source.clone()).filter(|s| !s.trim().is_empty()) {
+            body["appSource"] = json!(src.trim());
+        }
+        let data = rest.api("POST", "/v1/account/login", Some(&body), false).await?;
+        let (Some(token), Some(refresh)) = (data["token"].as_str(), data["refreshToken"].as_str()) else {
+            return Err(Error::Protocol {
+                message: "login answer has no tokens".into(),
+            });
+        };
+        *rest.credentials.borrow_mut() = Credentials::Token {
+            token: token.into(),
+            refresh: refresh.into(),
+        };
+        self.after_auth();
+        Ok(data)
+    }
+
+    /// What happens whenever auth becomes true: connect the socket and load `me`.
+    pub(crate) fn after_auth(self: &Rc<Self>) {
+        if !self.client.config.disable_socket.unwrap_or(false) {
+            self.client.connect();
+        }
+        let me = self.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            if let Err(e) = me.me().await {
+                // Background failure: reported, never an unhandled rejection.
+                me.client.log(1, &format!("failed to load the account: {e}"));
+                me.client.events.emit("error", &to_js(&e));
+            }
+        });
+    }
+
+    /// Sends `changeNetwork` and waits for the server's reply.
+    pub(crate) async fn switch_network(self: &Rc<Self>, network: &str) -> Result<JsValue, JsValue> {
+        if network != "fast" && network != "relaxed" {
+            return Err(to_js(&Error::invalid("INVALID_NETWORK", "network must be 'fast' or 'relaxed'")));
+        }
+        let d = glue::deferred();
+        self.network_waiters.borrow_mut().push(d.clone());
+        self.client.send("changeNetwork", &json!(network)).await?;
+        let promise: js_sys::Promise = glue::get(&d, "promise").into();
+        let error = to_js(&Error::Timeout {
+            message: "no changeNetwork answer".into(),
+        });
+        wasm_bindgen_futures::JsFuture::from(glue::with_timeout(&promise, 30_000.0, &error)).await
+    }
+}
+
+impl Subscriber for AccountState {
+    fn on_event(self: Rc<Self>, kind: &str, data: &Value) {
+        match kind {
+            "authenticated" => {
+                let mut patch = json!({});
+                if matches!(*self.client.rest.credentials.borrow(), Credentials::ApiKey(_)) {
+                    patch["username"] = data["username"].clone();
+                    patch["walletAddress"] = data["address"].clone();
+                }
+                self.update(patch);
+            }
+            "balanceUpdate" => self.update(json!({"balance": data})),
+            "changeNetwork" => {
+                let network = data["network"].clone();
+                self.update(json!({"network": network}));
+                let js = super::projects::js(&network);
+                for d in self.network_waiters.borrow_mut().drain(..) {
+                    if let Ok(f) = js_sys::Reflect::get(&d, &"resolve".into()) {
+                        let _ = js_sys::Function::from(f).call1(&JsValue::NULL, &js);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn on_disconnected(self: Rc<Self>, _code: u16, _reason: &str) {
+        if !self.client.is_authenticated() {
+            self.update(json!({"username": null, "walletAddress": null, "balance": null}));
+        }
+    }
+}

@@ -1,0 +1,420 @@
+//! `SogniClient`: configuration, credentials, the socket's life (connect, wait for
+//! `authenticated`, reconnect with backoff) and event dispatch.
+
+use super::emitter::Emitter;
+use super::errors::to_js;
+use super::glue::{self, now_ms};
+use super::rest::{Credentials, Rest};
+use super::socket::{SocketConn, SocketEvent};
+use crate::backoff::{close_clears_auth, close_is_terminal, reconnect_delay_ms};
+use crate::protocol::envelope::Envelope;
+use crate::Error;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::cell::{Cell, RefCell};
+use std::rc::{Rc, Weak};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::{spawn_local, JsFuture};
+
+/// The package version, sent in `clientName`.
+const VERSION: &str = env!("CARGO_PKG_VERSION");
+/// How long a send waits for the socket to be authenticated.
+const SEND_WAIT_MS: f64 = 30_000.0;
+
+/// `SogniClient.createInstance` options (the official keys).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ClientConfig {
+    #[serde(default)]
+    pub(crate) app_id: Option<String>,
+    #[serde(default)]
+    pub(crate) network: Option<String>,
+    #[serde(default)]
+    pub(crate) api_key: Option<String>,
+    #[serde(default)]
+    pub(crate) auth_type: Option<String>,
+    #[serde(default)]
+    pub(crate) rest_endpoint: Option<String>,
+    #[serde(default)]
+    pub(crate) socket_endpoint: Option<String>,
+    #[serde(default)]
+    pub(crate) log_level: Option<String>,
+    #[serde(default)]
+    pub(crate) testnet: Option<bool>,
+    #[serde(default)]
+    pub(crate) disable_socket: Option<bool>,
+    #[serde(default)]
+    pub(crate) socket_event_subscriptions: Option<serde_json::Map<String, Value>>,
+    #[serde(default)]
+    pub(crate) app_source: Option<String>,
+}
+
+/// Connection states.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Link {
+    /// No socket and none wanted.
+    Idle,
+    /// Opening (or waiting to reopen).
+    Connecting,
+    /// Open, `authenticated` not yet received.
+    Open,
+    /// Ready for work.
+    Authenticated,
+}
+
+/// Something that wants socket events (the projects and account groups).
+pub(crate) trait Subscriber {
+    /// One decoded server event.
+    fn on_event(self: Rc<Self>, kind: &str, data: &Value);
+    /// The connection ended for good.
+    fn on_disconnected(self: Rc<Self>, code: u16, reason: &str);
+}
+
+/// Shared client state.
+pub(crate) struct Inner {
+    pub(crate) config: ClientConfig,
+    pub(crate) app_id: String,
+    pub(crate) network: RefCell<String>,
+    pub(crate) rest: Rest,
+    socket_url: String,
+    conn: RefCell<Option<SocketConn>>,
+    link: Cell<Link>,
+    /// Bumped on every connect/dispose, so stale callbacks are ignored.
+    generation: Cell<u32>,
+    attempt: Cell<u32>,
+    wants_socket: Cell<bool>,
+    disposed: Cell<bool>,
+    ready_waiters: RefCell<Vec<js_sys::Object>>,
+    pub(crate) events: Emitter,
+    subscribers: RefCell<Vec<Weak<dyn Subscriber>>>,
+    pub(crate) log_level: u8,
+}
+
+impl std::fmt::Debug for Inner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SogniClient({}, {:?})", self.app_id, self.link.get())
+    }
+}
+
+fn level(name: Option<&str>) -> u8 {
+    match name.unwrap_or("warn") {
+        "debug" => 4,
+        "info" => 3,
+        "warn" => 2,
+        "error" => 1,
+        _ => 0,
+    }
+}
+
+fn query_escape(s: &str) -> String {
+    js_sys::encode_uri_component(s).as_string().unwrap_or_default()
+}
+
+impl Inner {
+    pub(crate) fn new(config: ClientConfig) -> Result<Rc<Self>, Error> {
+        let disable = config.disable_socket.unwrap_or(false);
+        let app_id = match config.app_id.as_deref().map(str::trim) {
+            Some(a) if !a.is_empty() => a.to_string(),
+            _ if disable => "rest-only".to_string(),
+            _ => return Err(Error::invalid("INVALID_CONFIG", "appId is required")),
+        };
+        let network = config.network.clone().unwrap_or_else(|| "fast".into());
+        if network != "fast" && network != "relaxed" {
+            return Err(Error::invalid("INVALID_CONFIG", "network must be 'fast' or 'relaxed'"));
+        }
+        let rest_base = config.rest_endpoint.clone().unwrap_or_else(|| "https://api.sogni.ai".into());
+        let socket_base = config.socket_endpoint.clone().unwrap_or_else(|| "wss://socket.sogni.ai".into());
+        let socket_base = if socket_base.starts_with("ws://") || socket_base.starts_with("http://") {
+            socket_base.replacen("http://", "ws://", 1)
+        } else if let Some(i) = socket_base.find("://") {
+            format!("wss://{}", &socket_base[i + 3..])
+        } else {
+            return Err(Error::invalid("INVALID_CONFIG", "socketEndpoint must be a URL"));
+        };
+        for (name, url) in [("restEndpoint", &rest_base), ("socketEndpoint", &socket_base)] {
+            if !url.contains("://") {
+                return Err(Error::invalid("INVALID_CONFIG", format!("{name} must be an absolute URL")));
+            }
+        }
+        let rest = Rest::new(&rest_base, &socket_base);
+        let credentials = match (&config.api_key, config.auth_type.as_deref()) {
+            (Some(k), _) if !k.is_empty() => Credentials::ApiKey(k.clone()),
+            (_, Some("cookies" | "cookie")) => Credentials::None,
+            _ => Credentials::None,
+        };
+        *rest.credentials.borrow_mut() = credentials;
+        let log_level = level(config.log_level.as_deref());
+        Ok(Rc::new(Self {
+            app_id,
+            network: RefCell::new(network),
+            rest,
+            socket_url: socket_base,
+            conn: RefCell::new(None),
+            link: Cell::new(Link::Idle),
+            generation: Cell::new(0),
+            attempt: Cell::new(0),
+            wants_socket: Cell::new(false),
+            disposed: Cell::new(false),
+            ready_waiters: RefCell::new(Vec::new()),
+            events: Emitter::default(),
+            subscribers: RefCell::new(Vec::new()),
+            log_level,
+            config,
+        }))
+    }
+
+    pub(crate) fn log(&self, lvl: u8, message: &str) {
+        if lvl <= self.log_level {
+            let msg = JsValue::from_str(&format!("sogni-wasm: {message}"));
+            match lvl {
+                1 => web_log::error(&msg),
+                2 => web_log::warn(&msg),
+                _ => web_log::log(&msg),
+            }
+        }
+    }
+
+    pub(crate) fn subscribe(&self, s: Weak<dyn Subscriber>) {
+        self.subscribers.borrow_mut().push(s);
+    }
+
+    pub(crate) fn is_authenticated(&self) -> bool {
+        self.rest.credentials.borrow().clone() != Credentials::None
+    }
+
+    pub(crate) fn link(&self) -> Link {
+        self.link.get()
+    }
+
+    fn url(&self) -> String {
+        let mut q = vec![("appId", self.app_id.clone())];
+        if let Some(src) = self.config.app_source.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            q.push(("appSource", src.to_string()));
+        }
+        if let Some(subs) = &self.config.socket_event_subscriptions {
+            let only_bools: serde_json::Map<String, Value> =
+                subs.iter().filter(|(_, v)| v.is_boolean()).map(|(k, v)| (k.clone(), v.clone())).collect();
+            if !only_bools.is_empty() {
+                q.push(("socketEventSubscriptions", Value::Object(only_bools).to_string()));
+            }
+        }
+        q.push(("clientName", format!("Sogni/3.0.0 (sogni-wasm) {VERSION}")));
+        q.push(("clientType", "artist".into()));
+        let network = self.network.borrow().clone();
+        q.push(("forceWorkerId", if network == "fast" { "fast".into() } else { String::new() }));
+        let query: Vec<String> = q.iter().map(|(k, v)| format!("{k}={}", query_escape(v))).collect();
+        let base = self.socket_url.trim_end_matches('/');
+        format!("{base}/?{}", query.join("&"))
+    }
+
+    /// Opens the socket unless it is open or opening.
+    pub(crate) fn connect(self: &Rc<Self>) {
+        if self.disposed.get() {
+            return;
+        }
+        self.wants_socket.set(true);
+        if self.link.get() != Link::Idle {
+            return;
+        }
+        self.open_now();
+    }
+
+    fn open_now(self: &Rc<Self>) {
+        self.link.set(Link::Connecting);
+        let generation = self.generation.get() + 1;
+        self.generation.set(generation);
+        self.events.emit("connecting", &JsValue::UNDEFINED);
+        let weak = Rc::downgrade(self);
+        let handler: Rc<dyn Fn(SocketEvent)> = Rc::new(move |ev| {
+            if let Some(inner) = weak.upgrade() {
+                if inner.generation.get() == generation {
+                    inner.on_socket(ev);
+                }
+            }
+        });
+        let me = self.clone();
+        spawn_local(async move {
+            let headers = me.rest.credentials.borrow().headers();
+            match SocketConn::open(&me.url(), &headers, handler).await {
+                Ok(conn) => {
+                    if me.generation.get() == generation && !me.disposed.get() {
+                        *me.conn.borrow_mut() = Some(conn);
+                    }
+                }
+                Err(e) => {
+                    me.log(2, &format!("socket open failed: {}", super::errors::from_js(&e)));
+                    if me.generation.get() == generation {
+                        me.on_socket(SocketEvent::Closed {
+                            code: 1006,
+                            reason: "connection failed".into(),
+                        });
+                    }
+                }
+            }
+        });
+    }
+
+    fn on_socket(self: &Rc<Self>, ev: SocketEvent) {
+        match ev {
+            SocketEvent::Open => {
+                self.link.set(Link::Open);
+                self.attempt.set(0);
+                let network = self.network.borrow().clone();
+                self.events.emit("connected", &super::projects::js(&json!({"network": network})));
+            }
+            SocketEvent::Message(Ok(env)) => self.dispatch(env),
+            SocketEvent::Message(Err(e)) => self.log(2, &format!("Failed to parse WebSocket message: {e}")),
+            SocketEvent::Closed { code, reason } => self.on_closed(code, &reason),
+        }
+    }
+
+    fn dispatch(self: &Rc<Self>, env: Envelope) {
+        let Envelope { kind, mut data } = env;
+        // The official client upper-cases top-level job and image ids.
+        if let Some(obj) = data.as_object_mut() {
+            for key in ["jobID", "imgID"] {
+                if let Some(Value::String(s)) = obj.get_mut(key) {
+                    *s = s.to_uppercase();
+                }
+            }
+        }
+        if kind == "authenticated" {
+            self.link.set(Link::Authenticated);
+            for d in self.ready_waiters.borrow_mut().drain(..) {
+                let _ = js_sys::Reflect::get(&d, &"resolve".into())
+                    .map(|f| js_sys::Function::from(f).call0(&JsValue::NULL));
+            }
+        }
+        if kind == "changeNetwork" {
+            if let Some(n) = data.get("network").and_then(Value::as_str) {
+                *self.network.borrow_mut() = n.to_string();
+            }
+        }
+        let subscribers: Vec<Rc<dyn Subscriber>> = self.subscribers.borrow().iter().filter_map(Weak::upgrade).collect();
+        for s in subscribers {
+            s.on_event(&kind, &data);
+        }
+    }
+
+    fn on_closed(self: &Rc<Self>, code: u16, reason: &str) {
+        self.conn.borrow_mut().take();
+        self.link.set(Link::Idle);
+        if self.disposed.get() {
+            return;
+        }
+        let terminal = close_is_terminal(code) || !self.wants_socket.get();
+        if !terminal {
+            let attempt = self.attempt.get();
+            self.attempt.set(attempt + 1);
+            let delay = reconnect_delay_ms(attempt, js_sys::Math::random());
+            self.log(3, &format!("socket closed ({code}); reconnecting in {delay:.0} ms"));
+            self.link.set(Link::Connecting);
+            let weak = Rc::downgrade(self);
+            spawn_local(async move {
+                let _ = JsFuture::from(glue::sleep(delay)).await;
+                if let Some(inner) = weak.upgrade() {
+                    if !inner.disposed.get() && inner.link.get() == Link::Connecting {
+                        inner.link.set(Link::Idle);
+                        inner.open_now();
+                    }
+                }
+            });
+            return;
+        }
+        if close_clears_auth(code) {
+            *self.rest.credentials.borrow_mut() = Credentials::None;
+        }
+        self.wants_socket.set(false);
+        self.fail_waiters(&Error::Closed {
+            code,
+            reason: reason.to_string(),
+        });
+        let arg = super::projects::js(&json!({"code": code, "reason": reason}));
+        self.events.emit("disconnected", &arg);
+        let subscribers: Vec<Rc<dyn Subscriber>> = self.subscribers.borrow().iter().filter_map(Weak::upgrade).collect();
+        for s in subscribers {
+            s.on_disconnected(code, reason);
+        }
+    }
+
+    fn fail_waiters(&self, error: &Error) {
+        let js = to_js(error);
+        for d in self.ready_waiters.borrow_mut().drain(..) {
+            let _ = js_sys::Reflect::get(&d, &"reject".into())
+                .map(|f| js_sys::Function::from(f).call1(&JsValue::NULL, &js));
+        }
+    }
+
+    /// Waits until the socket is authenticated (connecting if needed), up to 30 s.
+    pub(crate) async fn ready(self: &Rc<Self>) -> Result<(), JsValue> {
+        if self.link.get() == Link::Authenticated {
+            return Ok(());
+        }
+        self.connect();
+        let d = glue::deferred();
+        self.ready_waiters.borrow_mut().push(d.clone());
+        let promise: js_sys::Promise = glue::get(&d, "promise").into();
+        let error = to_js(&Error::Timeout {
+            message: "WebSocket connection timeout".into(),
+        });
+        JsFuture::from(glue::with_timeout(&promise, SEND_WAIT_MS, &error))
+            .await
+            .map(|_| ())
+    }
+
+    /// Sends a message once the socket is authenticated.
+    pub(crate) async fn send(self: &Rc<Self>, kind: &str, data: &Value) -> Result<(), JsValue> {
+        self.ready().await?;
+        let sent = self.conn.borrow().as_ref().is_some_and(|c| c.send(kind, data));
+        if sent {
+            Ok(())
+        } else {
+            Err(to_js(&Error::Transport {
+                message: "WebSocket is not connected".into(),
+            }))
+        }
+    }
+
+    /// Closes the socket without reconnecting (logout); the client stays usable.
+    pub(crate) fn dispose_socket(self: &Rc<Self>) {
+        self.wants_socket.set(false);
+        self.generation.set(self.generation.get() + 1);
+        if let Some(conn) = self.conn.borrow_mut().take() {
+            conn.close(1000, "Client disconnected");
+        }
+        self.link.set(Link::Idle);
+        self.fail_waiters(&Error::Aborted {
+            message: "Socket closed by the client".into(),
+        });
+        let subscribers: Vec<Rc<dyn Subscriber>> = self.subscribers.borrow().iter().filter_map(Weak::upgrade).collect();
+        for s in subscribers {
+            s.on_disconnected(1000, "Client disconnected");
+        }
+    }
+
+    /// Closes the socket for good, settles everything pending and forgets credentials.
+    pub(crate) fn dispose(self: &Rc<Self>) {
+        self.disposed.set(true);
+        self.dispose_socket();
+        *self.rest.credentials.borrow_mut() = Credentials::None;
+        self.events.clear(None);
+    }
+
+    /// Current time (ms since the epoch).
+    pub(crate) fn now(&self) -> f64 {
+        now_ms()
+    }
+}
+
+mod web_log {
+    use wasm_bindgen::prelude::*;
+    #[wasm_bindgen]
+    extern "C" {
+        #[wasm_bindgen(js_namespace = console)]
+        pub(crate) fn log(m: &JsValue);
+        #[wasm_bindgen(js_namespace = console)]
+        pub(crate) fn warn(m: &JsValue);
+        #[wasm_bindgen(js_namespace = console)]
+        pub(crate) fn error(m: &JsValue);
+    }
+}

@@ -1,0 +1,15 @@
+//! The wasm layer: JS bindings, transport and the exported classes.
+
+mod account;
+mod api;
+mod client;
+mod emitter;
+mod errors;
+mod glue;
+mod project;
+mod projects;
+mod rest;
+mod socket;
+
+pub use api::{AccountApi, ApiClient, CurrentAccount, SogniClient};
+pub use projects::ProjectsApi;

@@ -1,0 +1,211 @@
+//! HTTP calls to the API host (`{status, data}` envelope) and the socket host (bare JSON),
+//! with the caller's credentials.
+
+use super::glue::{self, fetch_with_init, set, Response};
+use crate::Error;
+use js_sys::Object;
+use serde_json::Value;
+use std::cell::RefCell;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+/// Default per-request timeout, as the official client.
+const TIMEOUT_MS: f64 = 30_000.0;
+
+/// How requests authenticate.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(crate) enum Credentials {
+    /// Not signed in.
+    #[default]
+    None,
+    /// `api-key` header.
+    ApiKey(String),
+    /// `Authorization: <jwt>` (raw, no `Bearer`), refreshed before `exp`.
+    Token {
+        /// Access token.
+        token: String,
+        /// Refresh token.
+        refresh: String,
+    },
+    /// Browser cookies (`credentials: 'include'`).
+    Cookies,
+}
+
+impl Credentials {
+    /// Header pairs for REST and for the socket upgrade.
+    pub(crate) fn headers(&self) -> Vec<(&'static str, String)> {
+        match self {
+            Self::ApiKey(k) => vec![("api-key", k.clone())],
+            Self::Token { token, .. } => vec![("Authorization", token.clone())],
+            _ => Vec::new(),
+        }
+    }
+}
+
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = AbortSignal, js_name = timeout)]
+    fn abort_after(ms: f64) -> JsValue;
+}
+
+/// The two hosts and the credentials.
+#[derive(Debug)]
+pub(crate) struct Rest {
+    /// API host base, e.g. `https://api.sogni.ai`.
+    pub(crate) api: String,
+    /// Socket host HTTP base, e.g. `https://socket.sogni.ai`.
+    pub(crate) socket_http: String,
+    /// Current credentials.
+    pub(crate) credentials: RefCell<Credentials>,
+}
+
+fn origin_of(base: &str) -> String {
+    // Paths are root-absolute: any path prefix of the base is dropped, as the official client.
+    match base.find("://") {
+        Some(i) => match base[i + 3..].find('/') {
+            Some(j) => base[..i + 3 + j].to_string(),
+            None => base.to_string(),
+        },
+        None => base.trim_end_matches('/').to_string(),
+    }
+}
+
+/// Parses a `Retry-After` header: delta-seconds or an HTTP date.
+fn retry_after_header(value: &str) -> Option<f64> {
+    if let Ok(s) = value.trim().parse::<f64>() {
+        return Some(s.max(0.0));
+    }
+    let at = js_sys::Date::parse(value);
+    (!at.is_nan()).then(|| ((at - glue::now_ms()) / 1000.0).max(0.0))
+}
+
+impl Rest {
+    pub(crate) fn new(api: &str, socket_ws: &str) -> Self {
+        let socket_http = socket_ws
+            .replacen("wss://", "https://", 1)
+            .replacen("ws://", "http://", 1);
+        Self {
+            api: origin_of(api),
+            socket_http: origin_of(&socket_http),
+            credentials: RefCell::new(Credentials::None),
+        }
+    }
+
+    async fn send(&self, method: &str, url: &str, body: Option<&Value>, auth: bool) -> Result<(u16, String, Response), Error> {
+        let init = Object::new();
+        set(&init, "method", &JsValue::from_str(method));
+        let headers = Object::new();
+        if auth {
+            let creds = self.credentials.borrow().clone();
+            for (k, v) in creds.headers() {
+                set(&headers, k, &JsValue::from_str(&v));
+            }
+            if creds == Credentials::Cookies {
+                set(&init, "credentials", &JsValue::from_str("include"));
+            }
+        }
+        if let Some(body) = body {
+            set(&headers, "Content-Type", &JsValue::from_str("application/json"));
+            set(&init, "body", &JsValue::from_str(&body.to_string()));
+        }
+        set(&init, "headers", &headers);
+        set(&init, "signal", &abort_after(TIMEOUT_MS));
+        let res = JsFuture::from(fetch_with_init(url, &init))
+            .await
+            .map_err(|e| super::errors::from_js(&e))?;
+        let res: Response = res.unchecked_into();
+        let text = JsFuture::from(res.text())
+            .await
+            .map_err(|e| super::errors::from_js(&e))?
+            .as_string()
+            .unwrap_or_default();
+        Ok((res.status(), text, res))
+    }
+
+    fn error_from(status: u16, text: &str, res: &Response) -> Error {
+        let body: Option<Value> = serde_json::from_str(text).ok();
+        let obj = body.as_ref().filter(|b| b.is_object());
+        let message = obj
+            .and_then(|b| b.get("message"))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .unwrap_or_else(|| {
+                let status_text = res.status_text();
+                if !text.trim().is_empty() && body.is_none() {
+                    text.chars().take(200).collect()
+                } else if status_text.is_empty() {
+                    format!("HTTP {status}")
+                } else {
+                    status_text
+                }
+            });
+        let error_code = obj
+            .and_then(|b| b.get("errorCode"))
+            .and_then(Value::as_i64)
+            .unwrap_or(i64::from(status));
+        let retry_after = obj
+            .and_then(|b| b.get("retryAfter"))
+            .and_then(Value::as_f64)
+            .or_else(|| res.headers().get("retry-after").and_then(|h| retry_after_header(&h)));
+        Error::Api {
+            status,
+            error_code,
+            message,
+            retry_after,
+            details: obj.and_then(|b| b.get("details")).cloned(),
+        }
+    }
+
+    /// A call to the API host; returns the envelope's `data`.
+    pub(crate) async fn api(&self, method: &str, path: &str, body: Option<&Value>, auth: bool) -> Result<Value, Error> {
+        let url = format!("{}{}", self.api, path);
+        let (status, text, res) = self.send(method, &url, body, auth).await?;
+        if !(200..300).contains(&status) {
+            return Err(Self::error_from(status, &text, &res));
+        }
+        let body: Value = serde_json::from_str(&text).map_err(|_| Error::Protocol {
+            message: format!("Failed to parse response body (HTTP {status})"),
+        })?;
+        Ok(body.get("data").cloned().unwrap_or(body))
+    }
+
+    /// A GET on the socket host; returns the bare JSON.
+    pub(crate) async fn socket_get(&self, path: &str) -> Result<Value, Error> {
+        let url = format!("{}{}", self.socket_http, path);
+        let (status, text, res) = self.send("GET", &url, None, true).await?;
+        if !(200..300).contains(&status) {
+            return Err(Self::error_from(status, &text, &res));
+        }
+        serde_json::from_str(&text).map_err(|_| Error::Protocol {
+            message: format!("Failed to parse response body (HTTP {status})"),
+        })
+    }
+
+    /// `PUT` a body (a `Blob`, passed through untouched) to a presigned URL, without auth.
+    pub(crate) async fn put_blob(&self, url: &str, blob: &JsValue, content_type: Option<&str>) -> Result<(), Error> {
+        let init = Object::new();
+        set(&init, "method", &JsValue::from_str("PUT"));
+        set(&init, "body", blob);
+        let headers = Object::new();
+        if let Some(ct) = content_type {
+            set(&headers, "Content-Type", &JsValue::from_str(ct));
+        }
+        set(&init, "headers", &headers);
+        let res = JsFuture::from(fetch_with_init(url, &init))
+            .await
+            .map_err(|e| super::errors::from_js(&e))?;
+        let res: Response = res.unchecked_into();
+        let status = res.status();
+        if (200..300).contains(&status) {
+            Ok(())
+        } else {
+            Err(Error::Api {
+                status,
+                error_code: 0,
+                message: format!("Failed to upload media (HTTP {status})"),
+                retry_after: None,
+                details: None,
+            })
+        }
+    }
+}

@@ -1,0 +1,168 @@
+//! `cargo xtask pkg`: builds the npm package in `pkg/`.
+//!
+//! One `.wasm` (wasm-bindgen `--target web`, then `wasm-opt -Oz` from the npm `binaryen`
+//! package) and three tiny entry modules chosen by the `exports` map: `node.js` (compiles the
+//! module synchronously from the file), `browser.js` (streams it with `fetch`, bundler-friendly
+//! `new URL(…, import.meta.url)`), `workerd.js` (imports the module as Cloudflare Workers do).
+
+use crate::tools::{self, root};
+use std::path::Path;
+use std::process::Command;
+
+const NAME: &str = "sogni_wasm";
+
+/// Builds `pkg/` from scratch.
+pub fn build() -> Result<(), String> {
+    tools::ensure_wasm_target()?;
+    tools::ensure_wasm_bindgen()?;
+    tools::setup_npm()?;
+    tools::cargo(&[
+        "build",
+        "-p",
+        "sogni-wasm",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--profile",
+        "wasm",
+    ])?;
+    let out = root().join("pkg");
+    if out.exists() {
+        std::fs::remove_dir_all(&out).map_err(|e| format!("cannot clear pkg/: {e}"))?;
+    }
+    let input = root().join("target/wasm32-unknown-unknown/wasm/sogni_wasm.wasm");
+    tools::run(
+        Command::new("wasm-bindgen")
+            .arg(&input)
+            .args(["--target", "web", "--weak-refs", "--typescript", "--out-name", NAME, "--out-dir"])
+            .arg(&out),
+    )?;
+    let wasm = out.join(format!("{NAME}_bg.wasm"));
+    let wasm_opt = root().join("tests/js/node_modules/.bin/wasm-opt");
+    tools::run(Command::new(wasm_opt).arg(&wasm).args(["-Oz", "-o"]).arg(&wasm))?;
+    let snippet = find_runtime_snippet(&out)?;
+    write_entries(&out, &snippet)?;
+    eprintln!("xtask: built {}", out.display());
+    Ok(())
+}
+
+/// The path (relative to `pkg/`) of the copied `js/runtime.js` snippet.
+fn find_runtime_snippet(out: &Path) -> Result<String, String> {
+    let snippets = out.join("snippets");
+    let dirs = std::fs::read_dir(&snippets).map_err(|e| format!("no snippets in pkg/: {e}"))?;
+    for dir in dirs.flatten() {
+        let candidate = dir.path().join("js/runtime.js");
+        if candidate.exists() {
+            return Ok(format!("./snippets/{}/js/runtime.js", dir.file_name().to_string_lossy()));
+        }
+    }
+    Err("js/runtime.js snippet not found in pkg/snippets".into())
+}
+
+const ERROR_CLASSES: &str = "SogniError, ValidationError, ApiError, JobError, TransportError, TimeoutError, AbortError";
+
+fn write(path: &Path, text: &str) -> Result<(), String> {
+    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+fn write_entries(out: &Path, snippet: &str) -> Result<(), String> {
+    let reexport = format!(
+        "export * from './{NAME}.js';\nexport {{ {ERROR_CLASSES} }} from '{snippet}';\n"
+    );
+    write(
+        &out.join("node.js"),
+        &format!(
+            "// Node >= 22: compile the module synchronously from the file next to this one.\n\
+             import {{ readFileSync }} from 'node:fs';\n\
+             import {{ initSync }} from './{NAME}.js';\n\
+             initSync({{ module: readFileSync(new URL('./{NAME}_bg.wasm', import.meta.url)) }});\n{reexport}"
+        ),
+    )?;
+    write(
+        &out.join("browser.js"),
+        &format!(
+            "// Browsers and bundlers: stream-compile the module (bundlers resolve the URL).\n\
+             import init from './{NAME}.js';\n\
+             await init({{ module_or_path: new URL('./{NAME}_bg.wasm', import.meta.url) }});\n{reexport}"
+        ),
+    )?;
+    write(
+        &out.join("workerd.js"),
+        &format!(
+            "// Cloudflare Workers: wasm modules are imported, not fetched.\n\
+             import wasmModule from './{NAME}_bg.wasm';\n\
+             import {{ initSync }} from './{NAME}.js';\n\
+             initSync({{ module: wasmModule }});\n{reexport}"
+        ),
+    )?;
+    write(
+        &out.join("index.d.ts"),
+        &format!(
+            "export * from './{NAME}.js';\nexport {{ {ERROR_CLASSES} }} from './errors.js';\n"
+        ),
+    )?;
+    write(&out.join("errors.d.ts"), ERRORS_DTS)?;
+    let version = env!("CARGO_PKG_VERSION");
+    write(
+        &out.join("package.json"),
+        &format!(
+            r#"{{
+  "name": "sogni-wasm",
+  "version": "{version}",
+  "description": "Sogni Supernet client SDK in Rust/WebAssembly: the @sogni-ai/sogni-client API for browsers, Node >= 22 and Cloudflare Workers",
+  "license": "MIT OR Apache-2.0",
+  "type": "module",
+  "sideEffects": ["./node.js", "./browser.js", "./workerd.js"],
+  "engines": {{ "node": ">=22" }},
+  "types": "./index.d.ts",
+  "main": "./node.js",
+  "exports": {{
+    ".": {{
+      "types": "./index.d.ts",
+      "workerd": "./workerd.js",
+      "worker": "./workerd.js",
+      "browser": "./browser.js",
+      "node": "./node.js",
+      "import": "./browser.js",
+      "default": "./browser.js"
+    }},
+    "./{NAME}_bg.wasm": "./{NAME}_bg.wasm",
+    "./package.json": "./package.json"
+  }},
+  "files": ["*.js", "*.d.ts", "{NAME}_bg.wasm", "snippets/"]
+}}
+"#
+        ),
+    )?;
+    // The generated .gitignore would hide the package from `npm pack`.
+    let _ = std::fs::remove_file(out.join(".gitignore"));
+    Ok(())
+}
+
+const ERRORS_DTS: &str = r#"/** Base class of every error the SDK throws or rejects with. */
+export class SogniError extends Error {
+  /** Stable machine-readable code (numeric for API and job errors, as in the official SDK). */
+  code: string | number;
+  /** Whether the same call may succeed if tried again later. */
+  retryable: boolean;
+  /** Seconds to wait before retrying, when the server said. */
+  retryAfter?: number;
+}
+/** Invalid input, detected before anything goes on the wire. */
+export class ValidationError extends SogniError {}
+/** An HTTP API answered with an error. */
+export class ApiError extends SogniError {
+  status: number;
+  payload: { status: 'error'; message: string; errorCode: number };
+  details?: unknown;
+}
+/** A render job or project failed. */
+export class JobError extends SogniError {
+  originalCode?: string;
+}
+/** The network could not be reached, or the connection was lost for good. */
+export class TransportError extends SogniError {}
+/** A deadline passed. */
+export class TimeoutError extends SogniError {}
+/** The operation was aborted (AbortSignal, cancel or dispose). */
+export class AbortError extends SogniError {}
+"#;

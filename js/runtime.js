@@ -168,3 +168,49 @@ export function withTimeout(promise, ms, error) {
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
+
+/** Rejects `promise` with `error` when `signal` aborts; removes its listener on settle. */
+export function withAbort(promise, signal, error) {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(error);
+  let onAbort;
+  const aborted = new Promise((_, reject) => {
+    onAbort = () => reject(error);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  return Promise.race([promise, aborted]).finally(() => signal.removeEventListener('abort', onAbort));
+}
+
+const isMediaValue = (v) => isBlob(v) || v instanceof ArrayBuffer || ArrayBuffer.isView(v);
+
+/**
+ * Splits project params into a JSON-safe copy (media replaced by `true`) and the media to
+ * upload: `{json, media: [{key, index, value}], invalid}`. `invalid` names a media field
+ * holding something that is neither media, a boolean nor empty.
+ */
+export function splitMedia(params) {
+  const media = [];
+  let invalid = null;
+  const take = (v, key, index) => {
+    if (isMediaValue(v)) {
+      media.push({ key, index, value: v });
+      return true;
+    }
+    if (v === undefined || v === null || typeof v === 'boolean') return v;
+    invalid = invalid ?? key;
+    return v;
+  };
+  const json = { ...params };
+  delete json.signal;
+  for (const key of ['startingImage', 'gptImageMask', 'leftViewImage', 'backViewImage', 'rightViewImage']) {
+    if (key in json && !(key === 'gptImageMask' && typeof json[key] === 'string')) json[key] = take(json[key], key, 0);
+  }
+  if (json.controlNet && typeof json.controlNet === 'object') {
+    json.controlNet = { ...json.controlNet };
+    if ('image' in json.controlNet) json.controlNet.image = take(json.controlNet.image, 'cnImage', 0);
+  }
+  if (Array.isArray(json.contextImages)) {
+    json.contextImages = json.contextImages.map((v, i) => take(v, 'contextImages', i));
+  }
+  return { json, media, invalid };
+}

@@ -25,12 +25,13 @@ mod tests {
 
     #[test]
     fn delays_double_up_to_fifteen_seconds_with_bounded_jitter() {
-        assert_eq!(reconnect_delay_ms(0, 0.5), 1000.0);
-        assert_eq!(reconnect_delay_ms(1, 0.5), 2000.0);
-        assert_eq!(reconnect_delay_ms(10, 0.5), 15_000.0);
-        assert_eq!(reconnect_delay_ms(0, 0.0), 800.0);
-        assert_eq!(reconnect_delay_ms(0, 1.0), 1200.0);
-        assert_eq!(reconnect_delay_ms(99, 1.0), 18_000.0);
+        let close = |a: f64, b: f64| (a - b).abs() < 1e-6;
+        assert!(close(reconnect_delay_ms(0, 0.5), 1000.0));
+        assert!(close(reconnect_delay_ms(1, 0.5), 2000.0));
+        assert!(close(reconnect_delay_ms(10, 0.5), 15_000.0));
+        assert!(close(reconnect_delay_ms(0, 0.0), 800.0));
+        assert!(close(reconnect_delay_ms(0, 1.0), 1200.0));
+        assert!(close(reconnect_delay_ms(99, 1.0), 18_000.0));
     }
 
     #[test]

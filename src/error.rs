@@ -151,9 +151,18 @@ mod tests {
     fn job_codes_follow_the_official_mapping() {
         assert_eq!(Error::job_code(&json!(4081)), (4081, None));
         assert_eq!(Error::job_code(&json!("4081")), (4081, None));
-        assert_eq!(Error::job_code(&json!("workerDisconnected")), (5002, Some("workerDisconnected".into())));
-        assert_eq!(Error::job_code(&json!("artistCanceled")), (5004, Some("artistCanceled".into())));
-        assert_eq!(Error::job_code(&json!("somethingElse")), (5000, Some("somethingElse".into())));
+        assert_eq!(
+            Error::job_code(&json!("workerDisconnected")),
+            (5002, Some("workerDisconnected".into()))
+        );
+        assert_eq!(
+            Error::job_code(&json!("artistCanceled")),
+            (5004, Some("artistCanceled".into()))
+        );
+        assert_eq!(
+            Error::job_code(&json!("somethingElse")),
+            (5000, Some("somethingElse".into()))
+        );
     }
 
     #[test]
@@ -169,7 +178,15 @@ mod tests {
         assert_eq!(api.retry_after(), Some(2.0));
         assert!(!Error::invalid("INVALID_STEPS", "x").retryable());
         assert_eq!(Error::invalid("INVALID_STEPS", "x").code(), "INVALID_STEPS");
-        assert!(Error::Closed { code: 1006, reason: String::new() }.retryable());
-        assert!(!Error::Closed { code: 4021, reason: String::new() }.retryable());
+        assert!(Error::Closed {
+            code: 1006,
+            reason: String::new()
+        }
+        .retryable());
+        assert!(!Error::Closed {
+            code: 4021,
+            reason: String::new()
+        }
+        .retryable());
     }
 }

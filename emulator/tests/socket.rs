@@ -232,6 +232,10 @@ async fn nsfw_trigger_word_is_filtered_unless_safety_is_disabled() {
         .await;
     let (result, _) = ws.until("jobResult").await;
     assert_eq!(result["triggeredNSFWFilter"], true);
+    assert_eq!(
+        result["nsfwDetected"], false,
+        "withheld media is not `detected but delivered`"
+    );
     let job = result["imgID"].as_str().unwrap();
     let path = format!("/v1/image/downloadUrl?jobId={pid}&imageId={job}&type=complete");
     assert_eq!(

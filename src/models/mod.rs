@@ -1,1 +1,5 @@
 //! Model catalog as the client sees it: the model list, tiers and the options derived from them.
+
+pub mod tiers;
+
+pub use tiers::{ModelInfo, ModelOptions};

@@ -238,7 +238,12 @@ pub fn job_progress(job: &JobState, now_ms: f64) -> u32 {
 
 /// Project progress (0–100): the sum of job progress over `max(1, number_of_media)`;
 /// jobs not yet seen count as 0. A completed project is 100.
-pub fn project_progress(jobs: &[JobState], number_of_media: u32, completed: bool, now_ms: f64) -> u32 {
+pub fn project_progress(
+    jobs: &[JobState],
+    number_of_media: u32,
+    completed: bool,
+    now_ms: f64,
+) -> u32 {
     if completed {
         return 100;
     }
@@ -276,7 +281,11 @@ mod tests {
         j.progress_external = Some(1.0);
         assert_eq!(j.progress(0.0), 100);
         j.progress_external = Some(f64::INFINITY);
-        assert_eq!(j.progress(0.0), 90, "a bad external value falls back to steps");
+        assert_eq!(
+            j.progress(0.0),
+            90,
+            "a bad external value falls back to steps"
+        );
     }
 
     #[test]
@@ -301,9 +310,15 @@ mod tests {
     fn project_progress_counts_unseen_jobs_as_zero() {
         let mut a = JobState::new("A", "P", 4);
         a.step = 2;
-        assert_eq!(project_progress(std::slice::from_ref(&a), 2, false, 0.0), 25);
+        assert_eq!(
+            project_progress(std::slice::from_ref(&a), 2, false, 0.0),
+            25
+        );
         a.status = JobStatus::Completed;
-        assert_eq!(project_progress(std::slice::from_ref(&a), 2, false, 0.0), 50);
+        assert_eq!(
+            project_progress(std::slice::from_ref(&a), 2, false, 0.0),
+            50
+        );
         let mut b = JobState::new("B", "P", 4);
         b.step = 2;
         assert_eq!(project_progress(&[a.clone(), b], 2, false, 0.0), 75);
@@ -313,7 +328,10 @@ mod tests {
 
     #[test]
     fn statuses() {
-        assert_eq!(JobStatus::from_record("jobProgress"), Some(JobStatus::Processing));
+        assert_eq!(
+            JobStatus::from_record("jobProgress"),
+            Some(JobStatus::Processing)
+        );
         assert_eq!(JobStatus::from_record("nope"), None);
         assert!(JobStatus::Canceled.is_finished());
         assert!(!JobStatus::Initiating.is_finished());

@@ -158,9 +158,8 @@ impl JobState {
             .as_object()
             .ok_or_else(|| protocol(KIND, "payload is not an object"))?;
         let kind = map.get("type").and_then(Value::as_str).unwrap_or("");
-        let job_id = || {
-            required_id(map, "jobID").ok_or_else(|| protocol(KIND, "missing string `jobID`"))
-        };
+        let job_id =
+            || required_id(map, "jobID").ok_or_else(|| protocol(KIND, "missing string `jobID`"));
         Ok(match kind {
             "queued" => Self::Queued(body(KIND, data)?),
             "initiatingModel" => Self::InitiatingModel(body(KIND, data)?),
@@ -368,7 +367,11 @@ pub struct JobError {
     #[serde(rename = "error_message", default, deserialize_with = "string")]
     pub error_message: Option<String>,
     /// A subscription feature gate (code 4081).
-    #[serde(rename = "subscriptionLimit", default, deserialize_with = "strict_true")]
+    #[serde(
+        rename = "subscriptionLimit",
+        default,
+        deserialize_with = "strict_true"
+    )]
     pub subscription_limit: bool,
     /// Plans that would unlock the feature.
     #[serde(rename = "requiredPlans", default, deserialize_with = "strings")]
@@ -549,7 +552,11 @@ pub struct Authenticated {
     #[serde(default, deserialize_with = "object")]
     pub tokens: Option<Value>,
     /// Subscription entitlement snapshot.
-    #[serde(rename = "subscriptionEntitlement", default, deserialize_with = "object")]
+    #[serde(
+        rename = "subscriptionEntitlement",
+        default,
+        deserialize_with = "object"
+    )]
     pub subscription_entitlement: Option<Value>,
     /// 5.54: this appId's in-flight projects (recovery).
     #[serde(rename = "activeProjects", default, deserialize_with = "values")]
@@ -664,8 +671,10 @@ fn seed<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
         Value::String(s) => s.trim().parse::<f64>().ok(),
         other => finite(other),
     };
-    Ok(n.filter(|n| n.is_finite() && *n >= 0.0 && n.fract() == 0.0 && *n < 1.9e19)
-        .map(|n| n as u64))
+    Ok(
+        n.filter(|n| n.is_finite() && *n >= 0.0 && n.fract() == 0.0 && *n < 1.9e19)
+            .map(|n| n as u64),
+    )
 }
 
 fn truthy<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {

@@ -41,19 +41,24 @@ impl AccountState {
 
     /// Merges fields into the account data and emits `updated` with them.
     pub(crate) fn update(&self, patch: Value) {
-        if let (Some(data), Some(patch)) = (self.data.borrow_mut().as_object_mut(), patch.as_object()) {
+        if let (Some(data), Some(patch)) =
+            (self.data.borrow_mut().as_object_mut(), patch.as_object())
+        {
             for (k, v) in patch {
                 data.insert(k.clone(), v.clone());
             }
         }
-        self.events
-            .emit("updated", &super::projects::js(&patch));
+        self.events.emit("updated", &super::projects::js(&patch));
     }
 
     /// `GET /v1/account/me`, refreshing the token first when it has expired.
     pub(crate) async fn me(self: &Rc<Self>) -> Result<Value, Error> {
         self.ensure_fresh_token().await?;
-        let me = self.client.rest.api("GET", "/v1/account/me", None, true).await;
+        let me = self
+            .client
+            .rest
+            .api("GET", "/v1/account/me", None, true)
+            .await;
         let me = match me {
             Err(Error::Api { status: 401, .. }) => {
                 self.clear_auth();
@@ -79,9 +84,15 @@ impl AccountState {
             return Ok(());
         }
         let body = json!({"refreshToken": refresh});
-        match self.client.rest.api("POST", "/v1/account/refresh-token", Some(&body), false).await {
+        match self
+            .client
+            .rest
+            .api("POST", "/v1/account/refresh-token", Some(&body), false)
+            .await
+        {
             Ok(data) => {
-                let (Some(t), Some(r)) = (data["token"].as_str(), data["refreshToken"].as_str()) else {
+                let (Some(t), Some(r)) = (data["token"].as_str(), data["refreshToken"].as_str())
+                else {
                     self.clear_auth();
                     return Err(Error::Protocol {
                         message: "refresh-token answer has no tokens".into(),
@@ -103,20 +114,37 @@ impl AccountState {
     /// Forgets credentials and closes the socket, as a 401 does in the official client.
     pub(crate) fn clear_auth(&self) {
         *self.client.rest.credentials.borrow_mut() = Credentials::None;
-        self.update(json!({"username": null, "walletAddress": null, "email": null, "balance": null}));
+        self.update(
+            json!({"username": null, "walletAddress": null, "email": null, "balance": null}),
+        );
     }
 
     /// Signs in with username and password.
     #[cfg(feature = "wallet")]
-    pub(crate) async fn login(self: &Rc<Self>, username: &str, password: &str, remember: bool, app_source: Option<String>) -> Result<Value, Error> {
+    pub(crate) async fn login(
+        self: &Rc<Self>,
+        username: &str,
+        password: &str,
+        remember: bool,
+        app_source: Option<String>,
+    ) -> Result<Value, Error> {
         use crate::wallet::{Eip712Domain, Wallet};
         if username.trim().is_empty() || password.is_empty() {
-            return Err(Error::invalid("INVALID_CREDENTIALS", "username and password are required"));
+            return Err(Error::invalid(
+                "INVALID_CREDENTIALS",
+                "username and password are required",
+            ));
         }
-        let wallet = Wallet::from_credentials(username, password).map_err(|e| Error::invalid("INVALID_CREDENTIALS", e.to_string()))?;
+        let wallet = Wallet::from_credentials(username, password)
+            .map_err(|e| Error::invalid("INVALID_CREDENTIALS", e.to_string()))?;
         let rest = &self.client.rest;
         let nonce = rest
-            .api("POST", "/v1/account/nonce", Some(&json!({"walletAddress": wallet.address()})), false)
+            .api(
+                "POST",
+                "/v1/account/nonce",
+                Some(&json!({"walletAddress": wallet.address()})),
+                false,
+            )
             .await?;
         let nonce = nonce["nonce"].as_str().ok_or_else(|| Error::Protocol {
             message: "nonce answer has no nonce".into(),
@@ -124,11 +152,17 @@ impl AccountState {
         let domain = Eip712Domain::for_network(self.client.config.testnet.unwrap_or(false));
         let signature = wallet.sign_authentication(nonce, &domain);
         let mut body = json!({"walletAddress": wallet.address(), "signature": signature, "rememberMe": remember});
-        if let Some(src) = app_source.or_else(|| self.client.config.app_source.clone()).filter(|s| !s.trim().is_empty()) {
+        if let Some(src) = app_source
+            .or_else(|| self.client.config.app_source.clone())
+            .filter(|s| !s.trim().is_empty())
+        {
             body["appSource"] = json!(src.trim());
         }
-        let data = rest.api("POST", "/v1/account/login", Some(&body), false).await?;
-        let (Some(token), Some(refresh)) = (data["token"].as_str(), data["refreshToken"].as_str()) else {
+        let data = rest
+            .api("POST", "/v1/account/login", Some(&body), false)
+            .await?;
+        let (Some(token), Some(refresh)) = (data["token"].as_str(), data["refreshToken"].as_str())
+        else {
             return Err(Error::Protocol {
                 message: "login answer has no tokens".into(),
             });
@@ -150,7 +184,8 @@ impl AccountState {
         wasm_bindgen_futures::spawn_local(async move {
             if let Err(e) = me.me().await {
                 // Background failure: reported, never an unhandled rejection.
-                me.client.log(1, &format!("failed to load the account: {e}"));
+                me.client
+                    .log(1, &format!("failed to load the account: {e}"));
                 me.client.events.emit("error", &to_js(&e));
             }
         });
@@ -159,7 +194,10 @@ impl AccountState {
     /// Sends `changeNetwork` and waits for the server's reply.
     pub(crate) async fn switch_network(self: &Rc<Self>, network: &str) -> Result<JsValue, JsValue> {
         if network != "fast" && network != "relaxed" {
-            return Err(to_js(&Error::invalid("INVALID_NETWORK", "network must be 'fast' or 'relaxed'")));
+            return Err(to_js(&Error::invalid(
+                "INVALID_NETWORK",
+                "network must be 'fast' or 'relaxed'",
+            )));
         }
         let d = glue::deferred();
         self.network_waiters.borrow_mut().push(d.clone());
@@ -177,7 +215,10 @@ impl Subscriber for AccountState {
         match kind {
             "authenticated" => {
                 let mut patch = json!({});
-                if matches!(*self.client.rest.credentials.borrow(), Credentials::ApiKey(_)) {
+                if matches!(
+                    *self.client.rest.credentials.borrow(),
+                    Credentials::ApiKey(_)
+                ) {
                     patch["username"] = data["username"].clone();
                     patch["walletAddress"] = data["address"].clone();
                 }

@@ -43,10 +43,17 @@ impl SogniClient {
     #[wasm_bindgen(js_name = createInstance)]
     pub async fn create_instance(config: JsValue) -> Result<SogniClient, JsValue> {
         if !config.is_object() {
-            return Err(err(Error::invalid("INVALID_CONFIG", "createInstance needs a config object")));
+            return Err(err(Error::invalid(
+                "INVALID_CONFIG",
+                "createInstance needs a config object",
+            )));
         }
-        let parsed: ClientConfig = serde_wasm_bindgen::from_value(config)
-            .map_err(|e| err(Error::invalid("INVALID_CONFIG", format!("invalid config: {e}"))))?;
+        let parsed: ClientConfig = serde_wasm_bindgen::from_value(config).map_err(|e| {
+            err(Error::invalid(
+                "INVALID_CONFIG",
+                format!("invalid config: {e}"),
+            ))
+        })?;
         let inner = Inner::new(parsed).map_err(err)?;
         let account = AccountState::new(inner.clone());
         let projects = ProjectsState::new(inner.clone());
@@ -107,7 +114,10 @@ impl SogniClient {
             let token = glue::get(&tokens, "token").as_string();
             let refresh = glue::get(&tokens, "refreshToken").as_string();
             let (Some(token), Some(refresh)) = (token, refresh) else {
-                return Err(err(Error::invalid("INVALID_TOKENS", "setTokens needs {token, refreshToken}")));
+                return Err(err(Error::invalid(
+                    "INVALID_TOKENS",
+                    "setTokens needs {token, refreshToken}",
+                )));
             };
             *shared.inner.rest.credentials.borrow_mut() = Credentials::Token { token, refresh };
             shared.account.ensure_fresh_token().await.map_err(err)?;
@@ -167,11 +177,22 @@ pub struct AccountApi {
 impl AccountApi {
     /// Signs in with username and password (EIP-712 signed nonce), then connects.
     #[cfg(feature = "wallet")]
-    pub fn login(&self, username: String, password: String, remember_me: Option<bool>, app_source: Option<String>) -> Promise {
+    pub fn login(
+        &self,
+        username: String,
+        password: String,
+        remember_me: Option<bool>,
+        app_source: Option<String>,
+    ) -> Promise {
         let account = self.shared.account.clone();
         future_to_promise(async move {
             let data = account
-                .login(&username, &password, remember_me.unwrap_or(false), app_source)
+                .login(
+                    &username,
+                    &password,
+                    remember_me.unwrap_or(false),
+                    app_source,
+                )
                 .await
                 .map_err(err)?;
             Ok(js(&data))
@@ -182,7 +203,16 @@ impl AccountApi {
     pub fn logout(&self) -> Promise {
         let shared = self.shared.clone();
         future_to_promise(async move {
-            let res = shared.inner.rest.api("POST", "/v1/account/logout", Some(&Value::Object(Default::default())), true).await;
+            let res = shared
+                .inner
+                .rest
+                .api(
+                    "POST",
+                    "/v1/account/logout",
+                    Some(&Value::Object(Default::default())),
+                    true,
+                )
+                .await;
             shared.account.clear_auth();
             shared.inner.dispose_socket();
             match res {
@@ -204,7 +234,12 @@ impl AccountApi {
         let shared = self.shared.clone();
         future_to_promise(async move {
             shared.account.ensure_fresh_token().await.map_err(err)?;
-            let b = shared.inner.rest.api("GET", "/v4/account/balance", None, true).await.map_err(err)?;
+            let b = shared
+                .inner
+                .rest
+                .api("GET", "/v4/account/balance", None, true)
+                .await
+                .map_err(err)?;
             shared.account.update(serde_json::json!({"balance": b}));
             Ok(js(&b))
         })
@@ -234,7 +269,14 @@ pub struct CurrentAccount {
 #[wasm_bindgen]
 impl CurrentAccount {
     fn field(&self, key: &str) -> JsValue {
-        js(&self.shared.account.data.borrow().get(key).cloned().unwrap_or(Value::Null))
+        js(&self
+            .shared
+            .account
+            .data
+            .borrow()
+            .get(key)
+            .cloned()
+            .unwrap_or(Value::Null))
     }
 
     /// The signed-in user's name.
@@ -287,7 +329,10 @@ impl CurrentAccount {
 
     /// Listens for `updated`.
     pub fn on(&self, event: &str, listener: Function) -> Function {
-        self.shared.account.events.on(event, listener.clone(), false);
+        self.shared
+            .account
+            .events
+            .on(event, listener.clone(), false);
         glue::unsubscriber(&JsValue::from(self.clone()), event, &listener)
     }
 

@@ -107,7 +107,9 @@ fn level(name: Option<&str>) -> u8 {
 }
 
 fn query_escape(s: &str) -> String {
-    js_sys::encode_uri_component(s).as_string().unwrap_or_default()
+    js_sys::encode_uri_component(s)
+        .as_string()
+        .unwrap_or_default()
 }
 
 impl Inner {
@@ -120,20 +122,39 @@ impl Inner {
         };
         let network = config.network.clone().unwrap_or_else(|| "fast".into());
         if network != "fast" && network != "relaxed" {
-            return Err(Error::invalid("INVALID_CONFIG", "network must be 'fast' or 'relaxed'"));
+            return Err(Error::invalid(
+                "INVALID_CONFIG",
+                "network must be 'fast' or 'relaxed'",
+            ));
         }
-        let rest_base = config.rest_endpoint.clone().unwrap_or_else(|| "https://api.sogni.ai".into());
-        let socket_base = config.socket_endpoint.clone().unwrap_or_else(|| "wss://socket.sogni.ai".into());
-        let socket_base = if socket_base.starts_with("ws://") || socket_base.starts_with("http://") {
+        let rest_base = config
+            .rest_endpoint
+            .clone()
+            .unwrap_or_else(|| "https://api.sogni.ai".into());
+        let socket_base = config
+            .socket_endpoint
+            .clone()
+            .unwrap_or_else(|| "wss://socket.sogni.ai".into());
+        let socket_base = if socket_base.starts_with("ws://") || socket_base.starts_with("http://")
+        {
             socket_base.replacen("http://", "ws://", 1)
         } else if let Some(i) = socket_base.find("://") {
             format!("wss://{}", &socket_base[i + 3..])
         } else {
-            return Err(Error::invalid("INVALID_CONFIG", "socketEndpoint must be a URL"));
+            return Err(Error::invalid(
+                "INVALID_CONFIG",
+                "socketEndpoint must be a URL",
+            ));
         };
-        for (name, url) in [("restEndpoint", &rest_base), ("socketEndpoint", &socket_base)] {
+        for (name, url) in [
+            ("restEndpoint", &rest_base),
+            ("socketEndpoint", &socket_base),
+        ] {
             if !url.contains("://") {
-                return Err(Error::invalid("INVALID_CONFIG", format!("{name} must be an absolute URL")));
+                return Err(Error::invalid(
+                    "INVALID_CONFIG",
+                    format!("{name} must be an absolute URL"),
+                ));
             }
         }
         let rest = Rest::new(&rest_base, &socket_base);
@@ -186,23 +207,57 @@ impl Inner {
         self.link.get()
     }
 
+    /// Has `dispose()` been called?
+    pub(crate) fn is_disposed(&self) -> bool {
+        self.disposed.get()
+    }
+
+    /// The error for work attempted after `dispose()`.
+    pub(crate) fn disposed_error() -> Error {
+        Error::Aborted {
+            message: "Client disposed".into(),
+        }
+    }
+
     fn url(&self) -> String {
         let mut q = vec![("appId", self.app_id.clone())];
-        if let Some(src) = self.config.app_source.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        if let Some(src) = self
+            .config
+            .app_source
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             q.push(("appSource", src.to_string()));
         }
         if let Some(subs) = &self.config.socket_event_subscriptions {
-            let only_bools: serde_json::Map<String, Value> =
-                subs.iter().filter(|(_, v)| v.is_boolean()).map(|(k, v)| (k.clone(), v.clone())).collect();
+            let only_bools: serde_json::Map<String, Value> = subs
+                .iter()
+                .filter(|(_, v)| v.is_boolean())
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
             if !only_bools.is_empty() {
-                q.push(("socketEventSubscriptions", Value::Object(only_bools).to_string()));
+                q.push((
+                    "socketEventSubscriptions",
+                    Value::Object(only_bools).to_string(),
+                ));
             }
         }
         q.push(("clientName", format!("Sogni/3.0.0 (sogni-wasm) {VERSION}")));
         q.push(("clientType", "artist".into()));
         let network = self.network.borrow().clone();
-        q.push(("forceWorkerId", if network == "fast" { "fast".into() } else { String::new() }));
-        let query: Vec<String> = q.iter().map(|(k, v)| format!("{k}={}", query_escape(v))).collect();
+        q.push((
+            "forceWorkerId",
+            if network == "fast" {
+                "fast".into()
+            } else {
+                String::new()
+            },
+        ));
+        let query: Vec<String> = q
+            .iter()
+            .map(|(k, v)| format!("{k}={}", query_escape(v)))
+            .collect();
         let base = self.socket_url.trim_end_matches('/');
         format!("{base}/?{}", query.join("&"))
     }
@@ -242,7 +297,10 @@ impl Inner {
                     }
                 }
                 Err(e) => {
-                    me.log(2, &format!("socket open failed: {}", super::errors::from_js(&e)));
+                    me.log(
+                        2,
+                        &format!("socket open failed: {}", super::errors::from_js(&e)),
+                    );
                     if me.generation.get() == generation {
                         me.on_socket(SocketEvent::Closed {
                             code: 1006,
@@ -260,10 +318,15 @@ impl Inner {
                 self.link.set(Link::Open);
                 self.attempt.set(0);
                 let network = self.network.borrow().clone();
-                self.events.emit("connected", &super::projects::js(&json!({"network": network})));
+                self.events.emit(
+                    "connected",
+                    &super::projects::js(&json!({"network": network})),
+                );
             }
             SocketEvent::Message(Ok(env)) => self.dispatch(env),
-            SocketEvent::Message(Err(e)) => self.log(2, &format!("Failed to parse WebSocket message: {e}")),
+            SocketEvent::Message(Err(e)) => {
+                self.log(2, &format!("Failed to parse WebSocket message: {e}"))
+            }
             SocketEvent::Closed { code, reason } => self.on_closed(code, &reason),
         }
     }
@@ -290,7 +353,12 @@ impl Inner {
                 *self.network.borrow_mut() = n.to_string();
             }
         }
-        let subscribers: Vec<Rc<dyn Subscriber>> = self.subscribers.borrow().iter().filter_map(Weak::upgrade).collect();
+        let subscribers: Vec<Rc<dyn Subscriber>> = self
+            .subscribers
+            .borrow()
+            .iter()
+            .filter_map(Weak::upgrade)
+            .collect();
         for s in subscribers {
             s.on_event(&kind, &data);
         }
@@ -307,7 +375,10 @@ impl Inner {
             let attempt = self.attempt.get();
             self.attempt.set(attempt + 1);
             let delay = reconnect_delay_ms(attempt, js_sys::Math::random());
-            self.log(3, &format!("socket closed ({code}); reconnecting in {delay:.0} ms"));
+            self.log(
+                3,
+                &format!("socket closed ({code}); reconnecting in {delay:.0} ms"),
+            );
             self.link.set(Link::Connecting);
             let weak = Rc::downgrade(self);
             spawn_local(async move {
@@ -331,7 +402,12 @@ impl Inner {
         });
         let arg = super::projects::js(&json!({"code": code, "reason": reason}));
         self.events.emit("disconnected", &arg);
-        let subscribers: Vec<Rc<dyn Subscriber>> = self.subscribers.borrow().iter().filter_map(Weak::upgrade).collect();
+        let subscribers: Vec<Rc<dyn Subscriber>> = self
+            .subscribers
+            .borrow()
+            .iter()
+            .filter_map(Weak::upgrade)
+            .collect();
         for s in subscribers {
             s.on_disconnected(code, reason);
         }
@@ -347,6 +423,9 @@ impl Inner {
 
     /// Waits until the socket is authenticated (connecting if needed), up to 30 s.
     pub(crate) async fn ready(self: &Rc<Self>) -> Result<(), JsValue> {
+        if self.disposed.get() {
+            return Err(to_js(&Self::disposed_error()));
+        }
         if self.link.get() == Link::Authenticated {
             return Ok(());
         }
@@ -365,7 +444,11 @@ impl Inner {
     /// Sends a message once the socket is authenticated.
     pub(crate) async fn send(self: &Rc<Self>, kind: &str, data: &Value) -> Result<(), JsValue> {
         self.ready().await?;
-        let sent = self.conn.borrow().as_ref().is_some_and(|c| c.send(kind, data));
+        let sent = self
+            .conn
+            .borrow()
+            .as_ref()
+            .is_some_and(|c| c.send(kind, data));
         if sent {
             Ok(())
         } else {
@@ -386,7 +469,12 @@ impl Inner {
         self.fail_waiters(&Error::Aborted {
             message: "Socket closed by the client".into(),
         });
-        let subscribers: Vec<Rc<dyn Subscriber>> = self.subscribers.borrow().iter().filter_map(Weak::upgrade).collect();
+        let subscribers: Vec<Rc<dyn Subscriber>> = self
+            .subscribers
+            .borrow()
+            .iter()
+            .filter_map(Weak::upgrade)
+            .collect();
         for s in subscribers {
             s.on_disconnected(1000, "Client disconnected");
         }

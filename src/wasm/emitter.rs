@@ -35,14 +35,16 @@ impl Emitter {
 
     /// Removes a listener (the same function object).
     pub(crate) fn off(&self, event: &str, callback: &Function) {
-        self.listeners
-            .borrow_mut()
-            .retain(|l| !(l.event == event && JsValue::from(&l.callback) == JsValue::from(callback)));
+        self.listeners.borrow_mut().retain(|l| {
+            !(l.event == event && JsValue::from(&l.callback) == JsValue::from(callback))
+        });
     }
 
     /// Removes every listener (of one event, or all).
     pub(crate) fn clear(&self, event: Option<&str>) {
-        self.listeners.borrow_mut().retain(|l| event.is_some_and(|e| e != l.event));
+        self.listeners
+            .borrow_mut()
+            .retain(|l| event.is_some_and(|e| e != l.event));
     }
 
     /// Calls the listeners of `event` with `arg`. A listener that throws is logged, not propagated.

@@ -24,6 +24,14 @@ extern "C" {
     #[wasm_bindgen(js_name = withTimeout)]
     pub(crate) fn with_timeout(promise: &Promise, ms: f64, error: &JsValue) -> Promise;
 
+    /// Rejects `promise` with `error` when `signal` (an AbortSignal or undefined) aborts.
+    #[wasm_bindgen(js_name = withAbort)]
+    pub(crate) fn with_abort(promise: &Promise, signal: &JsValue, error: &JsValue) -> Promise;
+
+    /// `{json, media: [{key, index, value}], invalid}` of project params.
+    #[wasm_bindgen(js_name = splitMedia)]
+    pub(crate) fn split_media(params: &JsValue) -> JsValue;
+
     /// Resolves after `ms` milliseconds.
     pub(crate) fn sleep(ms: f64) -> Promise;
 

@@ -12,4 +12,5 @@ mod rest;
 mod socket;
 
 pub use api::{AccountApi, ApiClient, CurrentAccount, SogniClient};
+pub use project::{Job, Project};
 pub use projects::ProjectsApi;

@@ -1,18 +1,637 @@
-//! `Project` and `Job`: one media project and its jobs, driven by socket events.
+//! `Project` and `Job`: one media project driven by socket events through the core state
+//! machine, and the `projects.create` flow (validate → upload references → `jobRequest`).
 
+use super::client::Inner;
+use super::emitter::Emitter;
+use super::errors::to_js;
+use super::glue;
+use super::projects::{js, ProjectsState};
+use crate::projects::job::JobState;
+use crate::projects::media::{
+    image_result_query, path_with_query, preview_query, IMAGE_DOWNLOAD_URL_PATH,
+};
+use crate::projects::state::{
+    Effect, JobEvent, ProjectConfig, ProjectEvent, ProjectState, PublicEvent,
+};
+use crate::protocol::events::parse_event;
 use crate::Error;
-use serde_json::Value;
+use js_sys::{Array, Function, Object, Promise};
+use serde_json::{json, Value};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::{Rc, Weak};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::{future_to_promise, spawn_local, JsFuture};
 
-/// One tracked project (filled in with the core state machine).
-#[derive(Debug)]
+/// How long `cancel()` waits for the server's confirmation (as 5.54).
+const CANCEL_TIMEOUT_MS: f64 = 120_000.0;
+
+/// One tracked project.
 pub(crate) struct ProjectInner {
     pub(crate) id: String,
+    state: RefCell<ProjectState>,
+    client: Rc<Inner>,
+    projects: Weak<ProjectsState>,
+    events: Emitter,
+    job_events: RefCell<HashMap<String, Rc<Emitter>>>,
+    waiters: RefCell<Vec<Object>>,
+    cancel_waiters: RefCell<Vec<Object>>,
+    params: Value,
+    output_format: Option<String>,
+    request: Value,
+}
+
+impl std::fmt::Debug for ProjectInner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Project({})", self.id)
+    }
+}
+
+fn settle(d: &Object, ok: bool, value: &JsValue) {
+    let key = if ok { "resolve" } else { "reject" };
+    if let Ok(f) = js_sys::Reflect::get(d, &key.into()) {
+        let _ = Function::from(f).call1(&JsValue::NULL, value);
+    }
 }
 
 impl ProjectInner {
-    /// A socket event that may concern this project.
-    pub(crate) fn on_event(&self, _kind: &str, _data: &Value) {}
+    pub(crate) fn new(
+        id: String,
+        config: ProjectConfig,
+        client: Rc<Inner>,
+        projects: &Rc<ProjectsState>,
+        params: Value,
+        output_format: Option<String>,
+        request: Value,
+    ) -> Rc<Self> {
+        Rc::new(Self {
+            id,
+            state: RefCell::new(ProjectState::new(config)),
+            client,
+            projects: Rc::downgrade(projects),
+            events: Emitter::default(),
+            job_events: RefCell::new(HashMap::new()),
+            waiters: RefCell::new(Vec::new()),
+            cancel_waiters: RefCell::new(Vec::new()),
+            params,
+            output_format,
+            request,
+        })
+    }
 
-    /// The connection ended for good.
-    pub(crate) fn on_disconnected(&self, _error: &Error) {}
+    fn job_emitter(&self, job_id: &str) -> Rc<Emitter> {
+        self.job_events
+            .borrow_mut()
+            .entry(job_id.to_string())
+            .or_default()
+            .clone()
+    }
+
+    /// A socket event that may concern this project.
+    pub(crate) fn on_event(self: &Rc<Self>, kind: &str, data: &Value) {
+        if data.get("jobID").and_then(Value::as_str) != Some(self.id.as_str()) {
+            return;
+        }
+        if kind == "artistCancelConfirmation" {
+            let ok = data.get("didCancel") == Some(&Value::Bool(true));
+            let value = if ok {
+                JsValue::TRUE
+            } else {
+                let message = data
+                    .get("error_message")
+                    .and_then(Value::as_str)
+                    .unwrap_or("Cancellation could not be confirmed. The job is still running; please try again.");
+                to_js(&Error::Job {
+                    code: 0,
+                    original_code: None,
+                    message: message.to_string(),
+                })
+            };
+            for d in self.cancel_waiters.borrow_mut().drain(..) {
+                settle(&d, ok, &value);
+            }
+            return;
+        }
+        let event = match parse_event(kind, data) {
+            Ok(e) => e,
+            Err(e) => {
+                self.client.log(2, &format!("ignored {kind}: {e}"));
+                return;
+            }
+        };
+        let effects = self.state.borrow_mut().apply(&event, self.client.now());
+        self.run(effects);
+    }
+
+    /// The connection ended for good: the project cannot finish.
+    pub(crate) fn on_disconnected(self: &Rc<Self>, error: &Error) {
+        let effects = self
+            .state
+            .borrow_mut()
+            .fail(error.clone(), self.client.now());
+        self.run(effects);
+        let js_error = to_js(error);
+        for d in self.cancel_waiters.borrow_mut().drain(..) {
+            settle(&d, false, &js_error);
+        }
+    }
+
+    fn run(self: &Rc<Self>, effects: Vec<Effect>) {
+        for effect in effects {
+            match effect {
+                Effect::Emit(event) => self.emit(event),
+                Effect::FetchResultUrl { job_id } => self.fetch_url(job_id, true),
+                Effect::FetchPreviewUrl { job_id } => self.fetch_url(job_id, false),
+                Effect::SyncRecord => self.sync_record(),
+                Effect::Resubmit => {
+                    let me = self.clone();
+                    spawn_local(async move {
+                        if let Err(e) = me.client.send("jobRequest", &me.request).await {
+                            let error = super::errors::from_js(&e);
+                            let effects = me.state.borrow_mut().fail(error, me.client.now());
+                            me.run(effects);
+                        }
+                    });
+                }
+                Effect::JobRenamed { from, to } => {
+                    let mut map = self.job_events.borrow_mut();
+                    if let Some(em) = map.remove(&from) {
+                        map.insert(to, em);
+                    }
+                }
+            }
+        }
+        self.check_completion();
+    }
+
+    fn emit(self: &Rc<Self>, event: PublicEvent) {
+        let projects = self.projects.upgrade();
+        match event {
+            PublicEvent::Project(ev) => {
+                let (name, arg) = match ev {
+                    ProjectEvent::Progress(p) => ("progress", JsValue::from_f64(f64::from(p))),
+                    ProjectEvent::JobStarted(j) => ("jobStarted", self.job_js(&j)),
+                    ProjectEvent::JobCompleted(j) => ("jobCompleted", self.job_js(&j)),
+                    ProjectEvent::JobFailed(j) => ("jobFailed", self.job_js(&j)),
+                    ProjectEvent::Completed(urls) => ("completed", js(&urls)),
+                    ProjectEvent::Failed(e) => ("failed", to_js(&e)),
+                    ProjectEvent::Updated(keys) => ("updated", js(&keys)),
+                };
+                self.events.emit(name, &arg);
+                if let Some(p) = projects {
+                    p.events
+                        .emit("project", &js(&json!({"type": name, "projectId": self.id})));
+                }
+            }
+            PublicEvent::Job { job_id, event } => {
+                let (name, arg) = match event {
+                    JobEvent::Progress(p) => ("progress", JsValue::from_f64(f64::from(p))),
+                    JobEvent::Completed(url) => ("completed", js(&url)),
+                    JobEvent::Failed(e) => ("failed", to_js(&e)),
+                    JobEvent::Updated(keys) => ("updated", js(&keys)),
+                };
+                self.job_emitter(&job_id).emit(name, &arg);
+                if let Some(p) = projects {
+                    p.events.emit(
+                        "job",
+                        &js(&json!({"type": name, "projectId": self.id, "jobId": job_id})),
+                    );
+                }
+            }
+        }
+    }
+
+    fn job_js(self: &Rc<Self>, job_id: &str) -> JsValue {
+        JsValue::from(Job {
+            project: self.clone(),
+            id: job_id.to_string(),
+        })
+    }
+
+    fn fetch_url(self: &Rc<Self>, job_id: String, result: bool) {
+        let me = self.clone();
+        spawn_local(async move {
+            let query = if result {
+                image_result_query(&me.id, &job_id, me.output_format.as_deref())
+            } else {
+                preview_query(&me.id, &job_id)
+            };
+            let path = path_with_query(IMAGE_DOWNLOAD_URL_PATH, &query);
+            let url = match me.client.rest.api("GET", &path, None, true).await {
+                Ok(data) => data
+                    .get("downloadUrl")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+                Err(e) => {
+                    // Logged, never an unhandled rejection (the official client crashes here
+                    // for previews).
+                    me.client.log(
+                        2,
+                        &format!("could not get a download URL for {job_id}: {e}"),
+                    );
+                    None
+                }
+            };
+            let now = me.client.now();
+            let effects = if result {
+                me.state.borrow_mut().set_result_url(&job_id, url, now)
+            } else if let Some(url) = url {
+                me.state.borrow_mut().set_preview_url(&job_id, url, now)
+            } else {
+                Vec::new()
+            };
+            me.run(effects);
+        });
+    }
+
+    fn sync_record(self: &Rc<Self>) {
+        let me = self.clone();
+        spawn_local(async move {
+            let path = format!("/v1/projects/{}", me.id);
+            if let Ok(data) = me.client.rest.api("GET", &path, None, true).await {
+                if let Some(record) = data.get("project") {
+                    let now = me.client.now();
+                    let result = me.state.borrow_mut().sync_from_record(record, now);
+                    if let Ok(effects) = result {
+                        me.run(effects);
+                    }
+                }
+            }
+        });
+    }
+
+    fn check_completion(self: &Rc<Self>) {
+        let Some(outcome) = self.state.borrow().completion() else {
+            return;
+        };
+        let (ok, value) = match &outcome {
+            Ok(urls) => (true, js(urls)),
+            Err(e) => (false, to_js(e)),
+        };
+        for d in self.waiters.borrow_mut().drain(..) {
+            settle(&d, ok, &value);
+        }
+        if let Some(p) = self.projects.upgrade() {
+            p.projects.borrow_mut().retain(|x| !Rc::ptr_eq(x, self));
+        }
+    }
+
+    fn wait(self: &Rc<Self>, signal: JsValue) -> Promise {
+        let promise = match self.state.borrow().completion() {
+            Some(Ok(urls)) => Promise::resolve(&js(&urls)),
+            Some(Err(e)) => Promise::reject(&to_js(&e)),
+            None => {
+                let d = glue::deferred();
+                self.waiters.borrow_mut().push(d.clone());
+                glue::get(&d, "promise").into()
+            }
+        };
+        let aborted = to_js(&Error::Aborted {
+            message: "waitForCompletion aborted".into(),
+        });
+        glue::with_abort(&promise, &signal, &aborted)
+    }
+
+    async fn cancel(self: &Rc<Self>) -> Result<JsValue, JsValue> {
+        if self.state.borrow().is_finished() {
+            return Ok(JsValue::UNDEFINED);
+        }
+        let d = glue::deferred();
+        self.cancel_waiters.borrow_mut().push(d.clone());
+        let msg = json!({"jobID": self.id, "error": "artistCanceled", "error_message": "artistCanceled", "isFromWorker": false});
+        self.client.send("jobError", &msg).await?;
+        let promise: Promise = glue::get(&d, "promise").into();
+        let timeout = to_js(&Error::Timeout {
+            message:
+                "Cancellation could not be confirmed. The job is still running; please try again."
+                    .into(),
+        });
+        JsFuture::from(glue::with_timeout(&promise, CANCEL_TIMEOUT_MS, &timeout)).await?;
+        let effects = self.state.borrow_mut().cancel_confirmed(self.client.now());
+        self.run(effects);
+        Ok(JsValue::UNDEFINED)
+    }
+}
+
+/// A media project (same members as the official `Project`).
+#[wasm_bindgen]
+#[derive(Debug, Clone)]
+pub struct Project {
+    inner: Rc<ProjectInner>,
+}
+
+impl Project {
+    pub(crate) fn new(inner: Rc<ProjectInner>) -> Self {
+        Self { inner }
+    }
+}
+
+#[wasm_bindgen]
+impl Project {
+    /// Project id (client-made upper-case UUID).
+    #[wasm_bindgen(getter)]
+    pub fn id(&self) -> String {
+        self.inner.id.clone()
+    }
+
+    /// `pending`, `queued`, `processing`, `completed`, `failed` or `canceled`.
+    #[wasm_bindgen(getter)]
+    pub fn status(&self) -> String {
+        self.inner.state.borrow().status().as_str().to_string()
+    }
+
+    /// Whether the project has ended.
+    #[wasm_bindgen(getter)]
+    pub fn finished(&self) -> bool {
+        self.inner.state.borrow().is_finished()
+    }
+
+    /// 0–100.
+    #[wasm_bindgen(getter)]
+    pub fn progress(&self) -> f64 {
+        f64::from(self.inner.state.borrow().progress(self.inner.client.now()))
+    }
+
+    /// Position in the queue while queued.
+    #[wasm_bindgen(getter, js_name = queuePosition)]
+    pub fn queue_position(&self) -> f64 {
+        self.inner.state.borrow().queue_position() as f64
+    }
+
+    /// Expected completion time (ms since the epoch), when known.
+    #[wasm_bindgen(getter)]
+    pub fn eta(&self) -> Option<f64> {
+        self.inner.state.borrow().eta()
+    }
+
+    /// The failure, once failed.
+    #[wasm_bindgen(getter)]
+    pub fn error(&self) -> JsValue {
+        self.inner
+            .state
+            .borrow()
+            .error()
+            .map_or(JsValue::UNDEFINED, to_js)
+    }
+
+    /// Result URLs of the completed jobs, in order of first appearance.
+    #[wasm_bindgen(getter, js_name = resultUrls)]
+    pub fn result_urls(&self) -> JsValue {
+        js(&self.inner.state.borrow().result_urls())
+    }
+
+    /// The jobs seen so far.
+    #[wasm_bindgen(getter)]
+    pub fn jobs(&self) -> Array {
+        let ids: Vec<String> = self
+            .inner
+            .state
+            .borrow()
+            .jobs()
+            .iter()
+            .map(|j| j.id.clone())
+            .collect();
+        ids.iter().map(|id| self.inner.job_js(id)).collect()
+    }
+
+    /// One job by id.
+    pub fn job(&self, id: &str) -> Option<Job> {
+        let id = id.to_uppercase();
+        self.inner.state.borrow().job(&id).map(|_| Job {
+            project: self.inner.clone(),
+            id,
+        })
+    }
+
+    /// The parameters the project was created with (media shown as `true`).
+    #[wasm_bindgen(getter)]
+    pub fn params(&self) -> JsValue {
+        js(&self.inner.params)
+    }
+
+    /// `image`.
+    #[wasm_bindgen(getter, js_name = type)]
+    pub fn kind(&self) -> String {
+        "image".into()
+    }
+
+    /// Resolves with the result URLs; rejects on failure, cancel or `signal` abort.
+    /// Never hangs when the network delivers fewer results than requested.
+    #[wasm_bindgen(js_name = waitForCompletion)]
+    pub fn wait_for_completion(&self, signal: JsValue) -> Promise {
+        self.inner.wait(signal)
+    }
+
+    /// Cancels the project; resolves once the server confirms.
+    pub fn cancel(&self) -> Promise {
+        let inner = self.inner.clone();
+        future_to_promise(async move { inner.cancel().await })
+    }
+
+    /// Listens for `progress`, `jobStarted`, `jobCompleted`, `jobFailed`, `completed`,
+    /// `failed`, `updated`; returns a function that removes the listener.
+    pub fn on(&self, event: &str, listener: Function) -> Function {
+        self.inner.events.on(event, listener.clone(), false);
+        glue::unsubscriber(&JsValue::from(self.clone()), event, &listener)
+    }
+
+    /// Like `on`, for one call.
+    pub fn once(&self, event: &str, listener: Function) -> Function {
+        self.inner.events.on(event, listener.clone(), true);
+        glue::unsubscriber(&JsValue::from(self.clone()), event, &listener)
+    }
+
+    /// Removes a listener.
+    pub fn off(&self, event: &str, listener: &Function) {
+        self.inner.events.off(event, listener);
+    }
+
+    /// Plain-object snapshot.
+    #[wasm_bindgen(js_name = toJSON)]
+    pub fn to_json(&self) -> JsValue {
+        let st = self.inner.state.borrow();
+        let now = self.inner.client.now();
+        let jobs: Vec<Value> = st.jobs().iter().map(|j| job_json(j, now)).collect();
+        js(&json!({
+            "id": self.inner.id,
+            "type": "image",
+            "status": st.status().as_str(),
+            "progress": st.progress(now),
+            "queuePosition": st.queue_position(),
+            "resultUrls": st.result_urls(),
+            "jobs": jobs,
+            "params": self.inner.params,
+        }))
+    }
+}
+
+fn job_json(j: &JobState, now: f64) -> Value {
+    json!({
+        "id": j.id,
+        "projectId": j.project_id,
+        "status": j.status.as_str(),
+        "progress": j.progress(now),
+        "step": j.step,
+        "stepCount": j.step_count,
+        "seed": j.seed,
+        "workerName": j.worker_name,
+        "isNSFW": j.is_nsfw,
+        "resultUrl": j.result_url,
+        "previewUrl": j.preview_url,
+    })
+}
+
+/// One media item of a project (same members as the official `Job`).
+#[wasm_bindgen]
+#[derive(Debug, Clone)]
+pub struct Job {
+    project: Rc<ProjectInner>,
+    id: String,
+}
+
+impl Job {
+    fn with<T>(&self, f: impl FnOnce(&JobState) -> T) -> Option<T> {
+        self.project.state.borrow().job(&self.id).map(f)
+    }
+}
+
+#[wasm_bindgen]
+impl Job {
+    /// Job id (`imgID`).
+    #[wasm_bindgen(getter)]
+    pub fn id(&self) -> String {
+        self.id.clone()
+    }
+
+    /// The project's id.
+    #[wasm_bindgen(getter, js_name = projectId)]
+    pub fn project_id(&self) -> String {
+        self.project.id.clone()
+    }
+
+    /// `pending`, `initiating`, `processing`, `completed`, `failed` or `canceled`.
+    #[wasm_bindgen(getter)]
+    pub fn status(&self) -> String {
+        self.with(|j| j.status.as_str().to_string())
+            .unwrap_or_else(|| "pending".into())
+    }
+
+    /// Whether the job has ended.
+    #[wasm_bindgen(getter)]
+    pub fn finished(&self) -> bool {
+        self.with(|j| j.is_finished()).unwrap_or(false)
+    }
+
+    /// 0–100.
+    #[wasm_bindgen(getter)]
+    pub fn progress(&self) -> f64 {
+        let now = self.project.client.now();
+        f64::from(self.with(|j| j.progress(now)).unwrap_or(0))
+    }
+
+    /// Current step.
+    #[wasm_bindgen(getter)]
+    pub fn step(&self) -> f64 {
+        f64::from(self.with(|j| j.step).unwrap_or(0))
+    }
+
+    /// Total steps.
+    #[wasm_bindgen(getter, js_name = stepCount)]
+    pub fn step_count(&self) -> f64 {
+        f64::from(self.with(|j| j.step_count).unwrap_or(0))
+    }
+
+    /// Seed used, once completed.
+    #[wasm_bindgen(getter)]
+    pub fn seed(&self) -> Option<f64> {
+        self.with(|j| j.seed.map(|s| s as f64)).flatten()
+    }
+
+    /// Name of the worker rendering the job.
+    #[wasm_bindgen(getter, js_name = workerName)]
+    pub fn worker_name(&self) -> Option<String> {
+        self.with(|j| j.worker_name.clone()).flatten()
+    }
+
+    /// Latest preview URL.
+    #[wasm_bindgen(getter, js_name = previewUrl)]
+    pub fn preview_url(&self) -> Option<String> {
+        self.with(|j| j.preview_url.clone()).flatten()
+    }
+
+    /// Result URL (null when withheld or not available).
+    #[wasm_bindgen(getter, js_name = resultUrl)]
+    pub fn result_url(&self) -> Option<String> {
+        self.with(|j| j.result_url.clone()).flatten()
+    }
+
+    /// Alias of `resultUrl`.
+    #[wasm_bindgen(getter, js_name = imageUrl)]
+    pub fn image_url(&self) -> Option<String> {
+        self.result_url()
+    }
+
+    /// Did the safety filter fire?
+    #[wasm_bindgen(getter, js_name = isNSFW)]
+    pub fn is_nsfw(&self) -> bool {
+        self.with(|j| j.is_nsfw).unwrap_or(false)
+    }
+
+    /// Flagged but delivered (filter off).
+    #[wasm_bindgen(getter, js_name = nsfwDetected)]
+    pub fn nsfw_detected(&self) -> bool {
+        self.with(|j| j.nsfw_detected).unwrap_or(false)
+    }
+
+    /// Seconds left at the last ETA update.
+    #[wasm_bindgen(getter, js_name = etaSeconds)]
+    pub fn eta_seconds(&self) -> Option<f64> {
+        self.with(|j| j.eta_seconds).flatten()
+    }
+
+    /// The failure, once failed.
+    #[wasm_bindgen(getter)]
+    pub fn error(&self) -> JsValue {
+        self.with(|j| j.error.as_ref().map(to_js))
+            .flatten()
+            .unwrap_or(JsValue::UNDEFINED)
+    }
+
+    /// Mints a fresh result URL (signed URLs expire after about 30 minutes).
+    #[wasm_bindgen(js_name = getResultUrl)]
+    pub fn get_result_url(&self) -> Promise {
+        let project = self.project.clone();
+        let id = self.id.clone();
+        future_to_promise(async move {
+            let query = image_result_query(&project.id, &id, project.output_format.as_deref());
+            let path = path_with_query(IMAGE_DOWNLOAD_URL_PATH, &query);
+            let data = project
+                .client
+                .rest
+                .api("GET", &path, None, true)
+                .await
+                .map_err(|e| to_js(&e))?;
+            Ok(js(&data.get("downloadUrl")))
+        })
+    }
+
+    /// Listens for `progress`, `completed`, `failed`, `updated`.
+    pub fn on(&self, event: &str, listener: Function) -> Function {
+        self.project
+            .job_emitter(&self.id)
+            .on(event, listener.clone(), false);
+        glue::unsubscriber(&JsValue::from(self.clone()), event, &listener)
+    }
+
+    /// Removes a listener.
+    pub fn off(&self, event: &str, listener: &Function) {
+        self.project.job_emitter(&self.id).off(event, listener);
+    }
+
+    /// Plain-object snapshot.
+    #[wasm_bindgen(js_name = toJSON)]
+    pub fn to_json(&self) -> JsValue {
+        let now = self.project.client.now();
+        js(&self.with(|j| job_json(j, now)).unwrap_or(Value::Null))
+    }
 }

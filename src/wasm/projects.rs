@@ -5,8 +5,9 @@ use super::client::{Inner, Subscriber};
 use super::emitter::Emitter;
 use super::errors::to_js;
 use super::glue;
+use super::project::{Project, ProjectInner};
 use crate::Error;
-use js_sys::{Function, Promise};
+use js_sys::{Array, Function, Promise};
 use serde_json::{json, Value};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -116,7 +117,8 @@ impl ProjectsState {
             let supported = match me.supported_models().await {
                 Ok(v) => v,
                 Err(e) => {
-                    me.client.log(1, &format!("failed to load the model list: {e}"));
+                    me.client
+                        .log(1, &format!("failed to load the model list: {e}"));
                     Value::Array(Vec::new())
                 }
             };
@@ -125,9 +127,15 @@ impl ProjectsState {
     }
 
     /// Resolves with the models once a non-empty `swarmModels` arrived (or rejects after `timeout_ms`).
-    pub(crate) async fn wait_for_models(self: &Rc<Self>, timeout_ms: f64) -> Result<JsValue, JsValue> {
+    pub(crate) async fn wait_for_models(
+        self: &Rc<Self>,
+        timeout_ms: f64,
+    ) -> Result<JsValue, JsValue> {
         if !self.available.borrow().is_empty() {
             return Ok(js(&*self.available.borrow()));
+        }
+        if self.client.is_disposed() {
+            return Err(to_js(&Inner::disposed_error()));
         }
         self.client.connect();
         let d = glue::deferred();
@@ -178,6 +186,195 @@ impl Subscriber for ProjectsState {
     }
 }
 
+fn js_err(e: Error) -> JsValue {
+    to_js(&e)
+}
+
+impl ProjectsState {
+    /// `getModelOptions(modelId)` from the cached model list and tiers.
+    pub(crate) async fn model_options(
+        &self,
+        model_id: &str,
+    ) -> Result<crate::models::ModelOptions, Error> {
+        let list = crate::models::tiers::parse_model_list(&self.supported_models().await?)?;
+        let tiers = self.model_tiers().await?;
+        let tiers = tiers.as_object().ok_or_else(|| Error::Protocol {
+            message: "model tiers are not an object".into(),
+        })?;
+        crate::models::tiers::model_options(&list, tiers, model_id)
+    }
+
+    /// Uploads one reference (a Blob passed to `fetch` as is) into `slot` of `project_id`.
+    async fn upload(&self, project_id: &str, slot: &str, value: &JsValue) -> Result<(), Error> {
+        use crate::projects::media::{
+            content_type, image_upload_query, path_with_query, IMAGE_UPLOAD_URL_PATH,
+        };
+        let blob_type = if glue::is_blob(value) {
+            glue::get(value, "type").as_string()
+        } else {
+            None
+        };
+        let head = JsFuture::from(glue::head_bytes(value, 16))
+            .await
+            .map_err(|e| super::errors::from_js(&e))?;
+        let head = js_sys::Uint8Array::new(&head).to_vec();
+        let ct = content_type(blob_type.as_deref(), &head);
+        let query = image_upload_query(&glue::uuid_upper(), project_id, slot, ct.as_deref());
+        let data = self
+            .client
+            .rest
+            .api(
+                "GET",
+                &path_with_query(IMAGE_UPLOAD_URL_PATH, &query),
+                None,
+                true,
+            )
+            .await?;
+        let url = data
+            .get("uploadUrl")
+            .and_then(Value::as_str)
+            .ok_or_else(|| Error::Protocol {
+                message: "uploadUrl answer has no uploadUrl".into(),
+            })?;
+        let blob = glue::to_blob(value, ct.clone());
+        self.client.rest.put_blob(url, &blob, ct.as_deref()).await
+    }
+
+    /// `projects.create(params)`: validate, upload references, send `jobRequest`.
+    pub(crate) async fn create(self: &Rc<Self>, params: JsValue) -> Result<JsValue, JsValue> {
+        use crate::projects::media::{
+            context_image_slot, SLOT_CONTROLNET_IMAGE, SLOT_STARTING_IMAGE,
+        };
+        use crate::projects::params::ImageProjectParams;
+        use crate::projects::request::{image_job_request, RequestContext};
+        use crate::projects::state::ProjectConfig;
+        if self.client.is_disposed() {
+            return Err(to_js(&Inner::disposed_error()));
+        }
+        if !params.is_object() {
+            return Err(js_err(Error::invalid(
+                "INVALID_PARAMS",
+                "Project params must be an object",
+            )));
+        }
+        let split = glue::split_media(&params);
+        if let Some(field) = glue::get(&split, "invalid").as_string() {
+            return Err(js_err(Error::invalid(
+                "INVALID_MEDIA",
+                format!(
+                    "{field} must be a Blob, File, ArrayBuffer, typed array (or Buffer), or true"
+                ),
+            )));
+        }
+        let json: Value =
+            serde_wasm_bindgen::from_value(glue::get(&split, "json")).map_err(|e| {
+                js_err(Error::invalid(
+                    "INVALID_PARAMS",
+                    format!("Invalid project params: {e}"),
+                ))
+            })?;
+        match json.get("type").and_then(Value::as_str) {
+            Some("image") => {}
+            Some(t @ ("video" | "audio")) => {
+                return Err(js_err(Error::invalid(
+                    "UNSUPPORTED_PROJECT_TYPE",
+                    format!("{t} projects are not supported by this version of sogni-wasm yet"),
+                )))
+            }
+            _ => {
+                return Err(js_err(Error::invalid(
+                    "INVALID_PROJECT_TYPE",
+                    "type must be 'image', 'video' or 'audio'",
+                )))
+            }
+        }
+        let p = ImageProjectParams::from_value(&json)
+            .map_err(js_err)?
+            .normalized_for_create();
+        let options = self.model_options(&p.model_id).await.map_err(js_err)?;
+        let project_id = glue::uuid_upper();
+        let ctx = RequestContext {
+            app_source: self.client.config.app_source.clone(),
+            attribution: Vec::new(),
+        };
+        let request = image_job_request(&p, &project_id, &options, &ctx).map_err(js_err)?;
+        let media = Array::from(&glue::get(&split, "media"));
+        for item in media.iter() {
+            let key = glue::get(&item, "key").as_string().unwrap_or_default();
+            let index = glue::get(&item, "index").as_f64().unwrap_or(0.0) as usize;
+            let slot = match key.as_str() {
+                "startingImage" => SLOT_STARTING_IMAGE.to_string(),
+                "cnImage" => SLOT_CONTROLNET_IMAGE.to_string(),
+                "contextImages" => context_image_slot(index),
+                other => other.to_string(),
+            };
+            self.upload(&project_id, &slot, &glue::get(&item, "value"))
+                .await
+                .map_err(js_err)?;
+        }
+        let config = ProjectConfig {
+            id: project_id.clone(),
+            number_of_media: request["numberOfImages"].as_u64().unwrap_or(1) as u32,
+            steps: p.steps.map(|s| s as u32),
+            number_of_previews: p.number_of_previews.map(|n| n as u32),
+            disable_nsfw_filter: p.disable_nsfw_filter.unwrap_or(false),
+        };
+        let output_format = request["outputFormat"].as_str().map(str::to_string);
+        let inner = ProjectInner::new(
+            project_id,
+            config,
+            self.client.clone(),
+            self,
+            json,
+            output_format,
+            request.clone(),
+        );
+        self.projects.borrow_mut().push(inner.clone());
+        if let Err(e) = self.client.send("jobRequest", &request).await {
+            self.projects
+                .borrow_mut()
+                .retain(|x| !Rc::ptr_eq(x, &inner));
+            return Err(e);
+        }
+        Ok(JsValue::from(Project::new(inner)))
+    }
+
+    /// `projects.estimateCost(request)`.
+    pub(crate) async fn estimate_cost(self: &Rc<Self>, req: JsValue) -> Result<JsValue, JsValue> {
+        use crate::projects::estimate::{cost_from_estimate, image_estimate_path, EstimateRequest};
+        let req: EstimateRequest = serde_wasm_bindgen::from_value(req).map_err(|e| {
+            js_err(Error::invalid(
+                "INVALID_PARAMS",
+                format!("Invalid estimate request: {e}"),
+            ))
+        })?;
+        let options = self.model_options(&req.model).await.map_err(js_err)?;
+        let preset = match req.size_preset_to_resolve() {
+            Some(id) => {
+                let path = format!(
+                    "/api/v1/size-presets/network/{}/model/{}",
+                    req.network_or_default(),
+                    js_sys::encode_uri_component(&req.model)
+                );
+                let presets = self.client.rest.socket_get(&path).await.map_err(js_err)?;
+                let found = presets
+                    .as_array()
+                    .and_then(|a| a.iter().find(|p| p["id"] == id))
+                    .and_then(|p| {
+                        Some((p["width"].as_u64()? as u32, p["height"].as_u64()? as u32))
+                    });
+                Some(found.ok_or_else(|| {
+                    js_err(Error::invalid("INVALID_SIZE_PRESET", "Invalid size preset"))
+                })?)
+            }
+            None => None,
+        };
+        let path = image_estimate_path(&req, &options, preset).map_err(js_err)?;
+        let body = self.client.rest.socket_get(&path).await.map_err(js_err)?;
+        Ok(js(&cost_from_estimate(&body).map_err(js_err)?))
+    }
+}
+
 /// `sogni.projects`.
 #[wasm_bindgen]
 #[derive(Debug, Clone)]
@@ -210,7 +407,13 @@ impl ProjectsApi {
     #[wasm_bindgen(js_name = getSupportedModels)]
     pub fn get_supported_models(&self) -> Promise {
         let state = self.shared.projects.clone();
-        future_to_promise(async move { state.supported_models().await.map(|v| js(&v)).map_err(|e| to_js(&e)) })
+        future_to_promise(async move {
+            state
+                .supported_models()
+                .await
+                .map(|v| js(&v))
+                .map_err(|e| to_js(&e))
+        })
     }
 
     /// Size presets of a model on a network.
@@ -219,13 +422,22 @@ impl ProjectsApi {
         let state = self.shared.projects.clone();
         future_to_promise(async move {
             if network != "fast" && network != "relaxed" {
-                return Err(to_js(&Error::invalid("INVALID_NETWORK", "network must be 'fast' or 'relaxed'")));
+                return Err(to_js(&Error::invalid(
+                    "INVALID_NETWORK",
+                    "network must be 'fast' or 'relaxed'",
+                )));
             }
             let path = format!(
                 "/api/v1/size-presets/network/{network}/model/{}",
                 js_sys::encode_uri_component(&model_id)
             );
-            state.client.rest.socket_get(&path).await.map(|v| js(&v)).map_err(|e| to_js(&e))
+            state
+                .client
+                .rest
+                .socket_get(&path)
+                .await
+                .map(|v| js(&v))
+                .map_err(|e| to_js(&e))
         })
     }
 
@@ -253,9 +465,27 @@ impl ProjectsApi {
         })
     }
 
+    /// Creates a project: validates the params (typed errors before any traffic), uploads
+    /// reference media (Blob, File, ArrayBuffer, typed array or Buffer, passed to `fetch` as
+    /// is), then sends the `jobRequest`. Resolves with the `Project`.
+    pub fn create(&self, params: JsValue) -> Promise {
+        let state = self.shared.projects.clone();
+        future_to_promise(async move { state.create(params).await })
+    }
+
+    /// Estimates an image project's cost: `{token, usd, spark, sogni}` decimal strings.
+    #[wasm_bindgen(js_name = estimateCost)]
+    pub fn estimate_cost(&self, request: JsValue) -> Promise {
+        let state = self.shared.projects.clone();
+        future_to_promise(async move { state.estimate_cost(request).await })
+    }
+
     /// Listens for `availableModels`, `project` and `job` events.
     pub fn on(&self, event: &str, listener: Function) -> Function {
-        self.shared.projects.events.on(event, listener.clone(), false);
+        self.shared
+            .projects
+            .events
+            .on(event, listener.clone(), false);
         glue::unsubscriber(&JsValue::from(self.clone()), event, &listener)
     }
 

@@ -91,7 +91,13 @@ impl Rest {
         }
     }
 
-    async fn send(&self, method: &str, url: &str, body: Option<&Value>, auth: bool) -> Result<(u16, String, Response), Error> {
+    async fn send(
+        &self,
+        method: &str,
+        url: &str,
+        body: Option<&Value>,
+        auth: bool,
+    ) -> Result<(u16, String, Response), Error> {
         let init = Object::new();
         set(&init, "method", &JsValue::from_str(method));
         let headers = Object::new();
@@ -105,7 +111,11 @@ impl Rest {
             }
         }
         if let Some(body) = body {
-            set(&headers, "Content-Type", &JsValue::from_str("application/json"));
+            set(
+                &headers,
+                "Content-Type",
+                &JsValue::from_str("application/json"),
+            );
             set(&init, "body", &JsValue::from_str(&body.to_string()));
         }
         set(&init, "headers", &headers);
@@ -146,7 +156,11 @@ impl Rest {
         let retry_after = obj
             .and_then(|b| b.get("retryAfter"))
             .and_then(Value::as_f64)
-            .or_else(|| res.headers().get("retry-after").and_then(|h| retry_after_header(&h)));
+            .or_else(|| {
+                res.headers()
+                    .get("retry-after")
+                    .and_then(|h| retry_after_header(&h))
+            });
         Error::Api {
             status,
             error_code,
@@ -157,7 +171,13 @@ impl Rest {
     }
 
     /// A call to the API host; returns the envelope's `data`.
-    pub(crate) async fn api(&self, method: &str, path: &str, body: Option<&Value>, auth: bool) -> Result<Value, Error> {
+    pub(crate) async fn api(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+        auth: bool,
+    ) -> Result<Value, Error> {
         let url = format!("{}{}", self.api, path);
         let (status, text, res) = self.send(method, &url, body, auth).await?;
         if !(200..300).contains(&status) {
@@ -182,7 +202,12 @@ impl Rest {
     }
 
     /// `PUT` a body (a `Blob`, passed through untouched) to a presigned URL, without auth.
-    pub(crate) async fn put_blob(&self, url: &str, blob: &JsValue, content_type: Option<&str>) -> Result<(), Error> {
+    pub(crate) async fn put_blob(
+        &self,
+        url: &str,
+        blob: &JsValue,
+        content_type: Option<&str>,
+    ) -> Result<(), Error> {
         let init = Object::new();
         set(&init, "method", &JsValue::from_str("PUT"));
         set(&init, "body", blob);

@@ -44,10 +44,14 @@ const OPEN: u16 = 1;
 
 fn decode_data(data: &JsValue, handler: &Handler) {
     if let Some(text) = data.as_string() {
-        handler(SocketEvent::Message(Envelope::decode(text.as_bytes()).map_err(|e| e.to_string())));
+        handler(SocketEvent::Message(
+            Envelope::decode(text.as_bytes()).map_err(|e| e.to_string()),
+        ));
     } else if data.is_instance_of::<js_sys::ArrayBuffer>() {
         let bytes = Uint8Array::new(data).to_vec();
-        handler(SocketEvent::Message(Envelope::decode(&bytes).map_err(|e| e.to_string())));
+        handler(SocketEvent::Message(
+            Envelope::decode(&bytes).map_err(|e| e.to_string()),
+        ));
     } else {
         // A Blob (browsers that ignored binaryType): read it asynchronously.
         let promise = glue::message_text(data);
@@ -58,14 +62,20 @@ fn decode_data(data: &JsValue, handler: &Handler) {
                 .ok()
                 .and_then(|t| t.as_string())
                 .unwrap_or_default();
-            handler(SocketEvent::Message(Envelope::decode(text.as_bytes()).map_err(|e| e.to_string())));
+            handler(SocketEvent::Message(
+                Envelope::decode(text.as_bytes()).map_err(|e| e.to_string()),
+            ));
         });
     }
 }
 
 impl SocketConn {
     /// Opens `url` with `headers` (where the runtime allows headers) and reports to `handler`.
-    pub(crate) async fn open(url: &str, headers: &[(&'static str, String)], handler: Handler) -> Result<Self, JsValue> {
+    pub(crate) async fn open(
+        url: &str,
+        headers: &[(&'static str, String)],
+        handler: Handler,
+    ) -> Result<Self, JsValue> {
         let h = js_sys::Object::new();
         for (k, v) in headers {
             glue::set(&h, k, &JsValue::from_str(v));
@@ -77,7 +87,9 @@ impl SocketConn {
         };
         let on_message = {
             let handler = handler.clone();
-            Closure::<dyn FnMut(JsValue)>::new(move |ev: JsValue| decode_data(&glue::get(&ev, "data"), &handler))
+            Closure::<dyn FnMut(JsValue)>::new(move |ev: JsValue| {
+                decode_data(&glue::get(&ev, "data"), &handler)
+            })
         };
         let on_close = {
             let handler = handler.clone();
@@ -91,8 +103,13 @@ impl SocketConn {
             let handler = handler.clone();
             Closure::<dyn FnMut(JsValue)>::new(move |_ev: JsValue| handler(SocketEvent::Open))
         };
-        for (kind, cb) in [("message", on_message), ("close", on_close), ("open", on_open)] {
-            conn.socket.add_event_listener(kind, cb.as_ref().unchecked_ref());
+        for (kind, cb) in [
+            ("message", on_message),
+            ("close", on_close),
+            ("open", on_open),
+        ] {
+            conn.socket
+                .add_event_listener(kind, cb.as_ref().unchecked_ref());
             conn.listeners.push((kind, cb));
         }
         // workerd hands over an accepted (already open) socket: no `open` event will come.
@@ -125,7 +142,8 @@ impl SocketConn {
 impl Drop for SocketConn {
     fn drop(&mut self) {
         for (kind, cb) in &self.listeners {
-            self.socket.remove_event_listener(kind, cb.as_ref().unchecked_ref());
+            self.socket
+                .remove_event_listener(kind, cb.as_ref().unchecked_ref());
         }
         if self.socket.ready_state() <= OPEN {
             let _ = self.socket.close(1000, "Client disconnected");

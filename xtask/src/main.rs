@@ -22,7 +22,7 @@ const HELP: &str = "\
 usage: cargo xtask <command>
 
   demo              build, start the emulator and serve the demo on http://127.0.0.1:8787
-  test              fmt + clippy + native tests + wasm build + JS tests + conformance (CI)
+  test              fmt + clippy + native tests + pkg + JS tests + conformance (CI)
   emulator [ARGS]   run the local Supernet in the foreground (ARGS go to sogni-emulator)
   conformance [F]   run the official @sogni-ai/sogni-client against the emulator
                     (F: only scenarios whose file name contains F)

@@ -33,12 +33,25 @@ pub fn build() -> Result<(), String> {
     tools::run(
         Command::new("wasm-bindgen")
             .arg(&input)
-            .args(["--target", "web", "--weak-refs", "--typescript", "--out-name", NAME, "--out-dir"])
+            .args([
+                "--target",
+                "web",
+                "--weak-refs",
+                "--typescript",
+                "--out-name",
+                NAME,
+                "--out-dir",
+            ])
             .arg(&out),
     )?;
     let wasm = out.join(format!("{NAME}_bg.wasm"));
     let wasm_opt = root().join("tests/js/node_modules/.bin/wasm-opt");
-    tools::run(Command::new(wasm_opt).arg(&wasm).args(["-Oz", "-o"]).arg(&wasm))?;
+    tools::run(
+        Command::new(wasm_opt)
+            .arg(&wasm)
+            .args(["-Oz", "-o"])
+            .arg(&wasm),
+    )?;
     let snippet = find_runtime_snippet(&out)?;
     write_entries(&out, &snippet)?;
     eprintln!("xtask: built {}", out.display());
@@ -52,22 +65,25 @@ fn find_runtime_snippet(out: &Path) -> Result<String, String> {
     for dir in dirs.flatten() {
         let candidate = dir.path().join("js/runtime.js");
         if candidate.exists() {
-            return Ok(format!("./snippets/{}/js/runtime.js", dir.file_name().to_string_lossy()));
+            return Ok(format!(
+                "./snippets/{}/js/runtime.js",
+                dir.file_name().to_string_lossy()
+            ));
         }
     }
     Err("js/runtime.js snippet not found in pkg/snippets".into())
 }
 
-const ERROR_CLASSES: &str = "SogniError, ValidationError, ApiError, JobError, TransportError, TimeoutError, AbortError";
+const ERROR_CLASSES: &str =
+    "SogniError, ValidationError, ApiError, JobError, TransportError, TimeoutError, AbortError";
 
 fn write(path: &Path, text: &str) -> Result<(), String> {
     std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 fn write_entries(out: &Path, snippet: &str) -> Result<(), String> {
-    let reexport = format!(
-        "export * from './{NAME}.js';\nexport {{ {ERROR_CLASSES} }} from '{snippet}';\n"
-    );
+    let reexport =
+        format!("export * from './{NAME}.js';\nexport {{ {ERROR_CLASSES} }} from '{snippet}';\n");
     write(
         &out.join("node.js"),
         &format!(

@@ -184,7 +184,7 @@ impl Project {
             "reason": reason,
             "performedSteps": job.performed_steps,
             "triggeredNSFWFilter": job.nsfw && !self.request.disable_safety,
-            "nsfwDetected": job.nsfw,
+            "nsfwDetected": job.nsfw && self.request.disable_safety,
             "seedUsed": job.seed,
             "jobIndex": job.index,
         })

@@ -255,7 +255,9 @@ async fn run_job(state: &AppState, project: &Project, index: u32) {
                 "jobResult",
                 json!({"jobID": req.project_id, "imgID": img_id, "performedStepCount": req.steps,
                        "lastSeed": seed.to_string(), "userCanceled": false,
-                       "triggeredNSFWFilter": withheld, "nsfwDetected": nsfw,
+                       // Withheld media: the filter fired. Delivered flagged media (filter
+                       // off): `nsfwDetected`, as 5.54 reads them.
+                       "triggeredNSFWFilter": withheld, "nsfwDetected": nsfw && !withheld,
                        "outputFormat": req.output_format, "jobIndex": index}),
             );
         }

@@ -203,10 +203,6 @@ impl Inner {
         self.rest.credentials.borrow().clone() != Credentials::None
     }
 
-    pub(crate) fn link(&self) -> Link {
-        self.link.get()
-    }
-
     /// Has `dispose()` been called?
     pub(crate) fn is_disposed(&self) -> bool {
         self.disposed.get()

@@ -63,9 +63,4 @@ impl Emitter {
             glue::call_listener(&callback, arg);
         }
     }
-
-    /// Does anything listen for `event`?
-    pub(crate) fn has(&self, event: &str) -> bool {
-        self.listeners.borrow().iter().any(|l| l.event == event)
-    }
 }

@@ -45,7 +45,6 @@ pub(crate) fn to_js(error: &Error) -> JsValue {
         Error::Transport { .. } | Error::Closed { .. } | Error::Protocol { .. } => "transport",
         Error::Timeout { .. } => "timeout",
         Error::Aborted { .. } => "aborted",
-        _ => "other",
     };
     make_error(kind, &error.to_string(), &fields)
 }

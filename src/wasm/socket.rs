@@ -27,11 +27,12 @@ pub(crate) enum SocketEvent {
 }
 
 type Handler = Rc<dyn Fn(SocketEvent)>;
+type Listener = (&'static str, Closure<dyn FnMut(JsValue)>);
 
 /// A live connection.
 pub(crate) struct SocketConn {
     socket: Socket,
-    listeners: Vec<(&'static str, Closure<dyn FnMut(JsValue)>)>,
+    listeners: Vec<Listener>,
 }
 
 impl std::fmt::Debug for SocketConn {

@@ -24,8 +24,9 @@ usage: cargo xtask <command>
   demo              build, start the emulator and serve the demo on http://127.0.0.1:8787
   test              fmt + clippy + native tests + pkg + JS tests + conformance (CI)
   emulator [ARGS]   run the local Supernet in the foreground (ARGS go to sogni-emulator)
-  conformance [F]   run the official @sogni-ai/sogni-client against the emulator
-                    (F: only scenarios whose file name contains F)
+  conformance [--sdk official|wasm|both] [F]
+                    the conformance scenarios against the emulator, with the official
+                    @sogni-ai/sogni-client and/or sogni-wasm's pkg/ (F: file name filter)
   js                the Node 22 tests in tests/js against the emulator
   pkg               build the npm package in pkg/ (wasm-bindgen + wasm-opt -Oz)
   setup             install the toolchain pieces and npm packages only";
@@ -59,19 +60,61 @@ fn main() -> ExitCode {
     }
 }
 
-/// The official SDK's conformance scenarios against a fresh emulator.
-fn conformance(filter: &[String]) -> Result<(), String> {
+/// Which SDK the conformance scenarios import.
+#[derive(Clone, Copy)]
+enum Sdk {
+    Official,
+    Wasm,
+}
+
+/// The conformance scenarios against a fresh emulator, with the official SDK and/or ours.
+/// `args`: optional `--sdk official|wasm|both` (default both) and a scenario filter.
+fn conformance(args: &[String]) -> Result<(), String> {
+    let (sdks, filter): (Vec<Sdk>, Vec<String>) = match args {
+        [flag, which, rest @ ..] if flag == "--sdk" => {
+            let sdks = match which.as_str() {
+                "official" => vec![Sdk::Official],
+                "wasm" => vec![Sdk::Wasm],
+                "both" => vec![Sdk::Official, Sdk::Wasm],
+                other => return Err(format!("--sdk takes official|wasm|both, not {other}")),
+            };
+            (sdks, rest.to_vec())
+        }
+        rest => (vec![Sdk::Official, Sdk::Wasm], rest.to_vec()),
+    };
+    if sdks.iter().any(|s| matches!(s, Sdk::Wasm)) && !tools::root().join("pkg/node.js").exists() {
+        pkg::build()?;
+    }
     let emu = emulator::Running::start(&["--quiet"])?;
     let dir = tools::root().join("tests/conformance");
-    let mut cmd = std::process::Command::new(tools::node22()?);
-    cmd.current_dir(&dir)
-        .arg("run.mjs")
-        .args(filter)
-        .env("SOGNI_REST_ENDPOINT", &emu.rest)
-        .env("SOGNI_SOCKET_ENDPOINT", &emu.socket);
-    let result = tools::run(&mut cmd);
+    let node = tools::node22()?;
+    let mut failures = Vec::new();
+    for sdk in sdks {
+        let mut cmd = std::process::Command::new(&node);
+        cmd.current_dir(&dir)
+            .arg("run.mjs")
+            .args(&filter)
+            .env("SOGNI_REST_ENDPOINT", &emu.rest)
+            .env("SOGNI_SOCKET_ENDPOINT", &emu.socket);
+        let name = match sdk {
+            Sdk::Official => "official @sogni-ai/sogni-client",
+            Sdk::Wasm => {
+                let url = format!("file://{}", tools::root().join("pkg/node.js").display());
+                cmd.env("SDK_MODULE", url);
+                "sogni-wasm (pkg/)"
+            }
+        };
+        eprintln!("\n--- conformance: {name}");
+        if let Err(e) = tools::run(&mut cmd) {
+            failures.push(format!("{name}: {e}"));
+        }
+    }
     drop(emu);
-    result
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(failures.join("; "))
+    }
 }
 
 /// The JS tests in tests/js (Node 22's test runner) against a fresh emulator.
@@ -91,7 +134,7 @@ fn js_tests() -> Result<(), String> {
 fn test() -> Result<(), String> {
     let started = Instant::now();
     type Step = fn() -> Result<(), String>;
-    let steps: [(&str, Step); 7] = [
+    let steps: [(&str, Step); 8] = [
         ("setup", tools::setup_all),
         ("fmt", || tools::cargo(&["fmt", "--all", "--", "--check"])),
         ("clippy", || {
@@ -99,6 +142,18 @@ fn test() -> Result<(), String> {
                 "clippy",
                 "--workspace",
                 "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ])
+        }),
+        ("clippy wasm", || {
+            tools::cargo(&[
+                "clippy",
+                "-p",
+                "sogni-wasm",
+                "--target",
+                "wasm32-unknown-unknown",
                 "--",
                 "-D",
                 "warnings",

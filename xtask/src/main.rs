@@ -29,6 +29,7 @@ usage: cargo xtask <command>
                     @sogni-ai/sogni-client and/or sogni-wasm's pkg/ (F: file name filter)
   js                the Node 22 tests in tests/js against the emulator
   pkg               build the npm package in pkg/ (wasm-bindgen + wasm-opt -Oz)
+  size [--no-build]  sizes of pkg/ (.wasm + JS glue): raw, gzip, brotli
   setup             install the toolchain pieces and npm packages only";
 
 fn main() -> ExitCode {
@@ -45,6 +46,7 @@ fn main() -> ExitCode {
         "js" => tools::setup_npm().and_then(|()| js_tests()),
         "setup" => tools::setup_all(),
         "pkg" => pkg::build(),
+        "size" => size(rest),
         "help" | "-h" | "--help" => {
             println!("{HELP}");
             Ok(())
@@ -130,6 +132,19 @@ fn js_tests() -> Result<(), String> {
     result
 }
 
+/// `cargo xtask size`: builds pkg/ (unless `--no-build`) and prints its sizes.
+fn size(args: &[String]) -> Result<(), String> {
+    if !args.iter().any(|a| a == "--no-build") {
+        pkg::build()?;
+    }
+    let root = tools::root();
+    tools::run(
+        std::process::Command::new(tools::node22()?)
+            .arg(root.join("tests/js/size.mjs"))
+            .arg(root.join("pkg")),
+    )
+}
+
 /// Everything CI checks, in order, stopping at the first failure.
 fn test() -> Result<(), String> {
     let started = Instant::now();
@@ -160,15 +175,7 @@ fn test() -> Result<(), String> {
             ])
         }),
         ("native tests", || tools::cargo(&["test", "--workspace"])),
-        ("wasm build", || {
-            tools::cargo(&[
-                "build",
-                "-p",
-                "sogni-wasm",
-                "--target",
-                "wasm32-unknown-unknown",
-            ])
-        }),
+        ("pkg", pkg::build),
         ("js tests", js_tests),
         ("conformance", || conformance(&[])),
     ];

@@ -96,10 +96,33 @@ export async function openSocket(url, headers) {
     throw new TransportError('This runtime has no global WebSocket (Node >= 22 is required)', { code: 'TRANSPORT' });
   }
   const isNode = typeof process !== 'undefined' && !!process.versions?.node;
+  if (!isNode && headers.Authorization) setTokenCookie(url, headers.Authorization);
   // Node 22's WebSocket (undici) takes {headers}; browsers cannot send headers (cookies only).
   const ws = isNode ? new WebSocket(url, { headers }) : new WebSocket(url);
   ws.binaryType = 'arraybuffer';
   return ws;
+}
+
+/**
+ * Browsers cannot put headers on a WebSocket upgrade: like the official SDK, token auth
+ * stores the token in an `authorization` cookie that the upgrade carries. That works when the
+ * page and the socket host share a domain (e.g. app.sogni.ai and socket.sogni.ai, or
+ * 127.0.0.1 on any port).
+ */
+function setTokenCookie(url, token) {
+  if (typeof document === 'undefined') return;
+  const socketHost = new URL(url).hostname;
+  const labels = location.hostname.split('.');
+  // The page's host, then its parent domains (down to two labels), that the socket host is under.
+  const candidates = labels.map((_, i) => labels.slice(i).join('.')).filter((d, i) => i === 0 || d.includes('.'));
+  const domain = candidates.find((d) => socketHost === d || socketHost.endsWith('.' + d));
+  if (!domain) {
+    console.warn('sogni-wasm: the socket host does not share a domain with this page; token auth on the socket needs a cookie it cannot set');
+    return;
+  }
+  const scope = domain === location.hostname ? '' : `; domain=.${domain}`;
+  const secure = location.protocol === 'https:' ? '; secure' : '';
+  document.cookie = `authorization=${encodeURIComponent(token)}; path=/; max-age=86400; samesite=strict${scope}${secure}`;
 }
 
 /** Reads a WebSocket message's data as text (ArrayBuffer, Blob or string). */

@@ -167,9 +167,14 @@ impl AccountState {
                 message: "login answer has no tokens".into(),
             });
         };
-        *rest.credentials.borrow_mut() = Credentials::Token {
-            token: token.into(),
-            refresh: refresh.into(),
+        *rest.credentials.borrow_mut() = if rest.cookie_mode {
+            // The login answer set HttpOnly cookies; they authenticate from now on.
+            Credentials::Cookies
+        } else {
+            Credentials::Token {
+                token: token.into(),
+                refresh: refresh.into(),
+            }
         };
         self.after_auth();
         Ok(data)

@@ -157,12 +157,12 @@ impl Inner {
                 ));
             }
         }
-        let rest = Rest::new(&rest_base, &socket_base);
-        let credentials = match (&config.api_key, config.auth_type.as_deref()) {
-            (Some(k), _) if !k.is_empty() => Credentials::ApiKey(k.clone()),
-            (_, Some("cookies" | "cookie")) => Credentials::None,
-            _ => Credentials::None,
-        };
+        let api_key = config.api_key.clone().filter(|k| !k.is_empty());
+        // As the official client: an API key forces apiKey auth; any authType other than
+        // apiKey/token selects cookies.
+        let cookie_mode = api_key.is_none() && !matches!(config.auth_type.as_deref(), None | Some("token" | "apiKey"));
+        let rest = Rest::new(&rest_base, &socket_base, cookie_mode);
+        let credentials = api_key.map_or(Credentials::None, Credentials::ApiKey);
         *rest.credentials.borrow_mut() = credentials;
         let log_level = level(config.log_level.as_deref());
         Ok(Rc::new(Self {

@@ -57,6 +57,8 @@ pub(crate) struct Rest {
     pub(crate) socket_http: String,
     /// Current credentials.
     pub(crate) credentials: RefCell<Credentials>,
+    /// `authType: 'cookies'`: every call sends the browser's cookies (login sets them).
+    pub(crate) cookie_mode: bool,
 }
 
 fn origin_of(base: &str) -> String {
@@ -80,7 +82,7 @@ fn retry_after_header(value: &str) -> Option<f64> {
 }
 
 impl Rest {
-    pub(crate) fn new(api: &str, socket_ws: &str) -> Self {
+    pub(crate) fn new(api: &str, socket_ws: &str, cookie_mode: bool) -> Self {
         let socket_http = socket_ws
             .replacen("wss://", "https://", 1)
             .replacen("ws://", "http://", 1);
@@ -88,6 +90,7 @@ impl Rest {
             api: origin_of(api),
             socket_http: origin_of(&socket_http),
             credentials: RefCell::new(Credentials::None),
+            cookie_mode,
         }
     }
 
@@ -109,6 +112,9 @@ impl Rest {
             if creds == Credentials::Cookies {
                 set(&init, "credentials", &JsValue::from_str("include"));
             }
+        }
+        if self.cookie_mode {
+            set(&init, "credentials", &JsValue::from_str("include"));
         }
         if let Some(body) = body {
             set(

@@ -160,7 +160,8 @@ impl Inner {
         let api_key = config.api_key.clone().filter(|k| !k.is_empty());
         // As the official client: an API key forces apiKey auth; any authType other than
         // apiKey/token selects cookies.
-        let cookie_mode = api_key.is_none() && !matches!(config.auth_type.as_deref(), None | Some("token" | "apiKey"));
+        let cookie_mode = api_key.is_none()
+            && !matches!(config.auth_type.as_deref(), None | Some("token" | "apiKey"));
         let rest = Rest::new(&rest_base, &socket_base, cookie_mode);
         let credentials = api_key.map_or(Credentials::None, Credentials::ApiKey);
         *rest.credentials.borrow_mut() = credentials;

@@ -33,10 +33,14 @@ let childExited = null;
 let childLog = '';
 let buildDir = null;
 
-function check(name, ok, detail) {
+let timedOut = false;
+
+function check(name, ok, detail, info) {
+  if (timedOut) return ok; // the overall timeout already reported; stay quiet
   if (ok) passed++;
   else failed++;
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${name}${!ok && detail !== undefined ? ` — ${detail}` : ''}`);
+  const extra = ok ? (info !== undefined ? ` (${info})` : '') : detail !== undefined ? ` — ${detail}` : '';
+  console.log(`${ok ? 'ok  ' : 'FAIL'} ${name}${extra}`);
   return ok;
 }
 
@@ -76,7 +80,11 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
 // The overall bound: report what we have and leave.
 const overall = setTimeout(async () => {
   check(`finished within ${OVERALL_MS} ms`, false, 'overall timeout');
-  await stopWorkerd().catch(() => {});
+  timedOut = true;
+  if (child && child.exitCode === null && child.signalCode === null) {
+    child.kill('SIGKILL');
+    await Promise.race([childExited, new Promise((r) => setTimeout(r, 1000))]);
+  }
   finish();
   process.exit(1);
 }, OVERALL_MS);
@@ -236,8 +244,14 @@ async function main() {
   const port = await freePort();
   const configPath = writeConfig(port, modules);
 
-  const workerdBin = require('workerd').default;
-  child = spawn(workerdBin, ['serve', configPath, '--verbose'], { cwd: buildDir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let workerdBin;
+  try {
+    workerdBin = require('workerd').default; // the platform binary's path
+  } catch (err) {
+    check('workerd is installed', false, `${err.message} (run \`npm ci\` in tests/workerd)`);
+    return;
+  }
+  child = spawn(workerdBin, ['serve', configPath, '--verbose'], { cwd: buildDir, env: { ...process.env, PWD: buildDir }, stdio: ['ignore', 'pipe', 'pipe'] });
   childExited = new Promise((r) => child.once('exit', r));
   child.stdout.on('data', (d) => (childLog += d));
   child.stderr.on('data', (d) => (childLog += d));
@@ -263,8 +277,9 @@ async function main() {
   }
   const g = gen.body;
   check('/generate answers 200 with ok: true', gen.status === 200 && g?.ok === true, `HTTP ${gen.status} ${short(g ?? gen.text)}`);
-  check('/generate: exactly one result URL', Array.isArray(g?.urls) && g.urls.length === 1 && /^https?:\/\//.test(g.urls[0]), short(g?.urls));
-  check('/generate: the result is a 320×256 PNG (the size the worker asked for)', g?.width === 320 && g?.height === 256 && g?.bytes > 33, `width ${g?.width}, height ${g?.height}, bytes ${g?.bytes}`);
+  check('/generate ran inside workerd', g?.userAgent === 'Cloudflare-Workers', `navigator.userAgent ${short(g?.userAgent)}`, g?.userAgent);
+  check('/generate: exactly one result URL', Array.isArray(g?.urls) && g.urls.length === 1 && /^https?:\/\//.test(g.urls[0]), short(g?.urls), g?.urls?.[0]);
+  check('/generate: the result is a 320×256 PNG (the size the worker asked for)', g?.width === 320 && g?.height === 256 && g?.bytes > 33, `width ${g?.width}, height ${g?.height}, bytes ${g?.bytes}`, `${g?.bytes} bytes`);
 
   // 2. Invalid params: the typed error crosses the Worker boundary intact.
   let bad;
@@ -275,8 +290,8 @@ async function main() {
   }
   const e = bad.body?.error;
   check('/bad answers 500 with ok: false', bad.status === 500 && bad.body?.ok === false, `HTTP ${bad.status} ${short(bad.body ?? bad.text)}`);
-  check('/bad: the error is a ValidationError (instanceof SogniError) with a code', e?.name === 'ValidationError' && e?.isValidationError === true && e?.isSogniError === true && e?.code != null && e?.code !== '', short(e));
-  check('/bad: the message mentions steps', /steps/i.test(e?.message ?? ''), e?.message);
+  check('/bad: the error is a ValidationError (instanceof SogniError) with a code', e?.name === 'ValidationError' && e?.isValidationError === true && e?.isSogniError === true && e?.code != null && e?.code !== '', short(e), `${e?.name} ${e?.code}`);
+  check('/bad: the message mentions steps', /steps/i.test(e?.message ?? ''), e?.message, JSON.stringify(e?.message));
 
   // 3. Nothing the SDK did left workerd unhappy.
   const uncaught = childLog.split('\n').filter((l) => /uncaught|internal error|exception/i.test(l) && !/ValidationError/.test(l));

@@ -52,7 +52,7 @@ export default {
       if (!res.ok) throw new Error(`GET ${urls[0]}: HTTP ${res.status}`);
       const png = new Uint8Array(await res.arrayBuffer());
       const { width, height } = pngSize(png);
-      return Response.json({ ok: true, urls, width, height, bytes: png.byteLength });
+      return Response.json({ ok: true, urls, width, height, bytes: png.byteLength, userAgent: navigator.userAgent });
     } catch (err) {
       return Response.json({ ok: false, error: describe(err) }, { status: 500 });
     } finally {

@@ -22,7 +22,8 @@ const HELP: &str = "\
 usage: cargo xtask <command>
 
   demo              build, start the emulator and serve the demo on http://127.0.0.1:8787
-  test              fmt + clippy + native tests + pkg + JS tests + conformance (CI)
+  test              fmt, clippy, native tests, wasm tests (Node, Chromium), pkg,
+                    JS tests, conformance on both SDKs (what CI runs)
   emulator [ARGS]   run the local Supernet in the foreground (ARGS go to sogni-emulator)
   conformance [--sdk official|wasm|both] [F]
                     the conformance scenarios against the emulator, with the official
@@ -145,11 +146,49 @@ fn size(args: &[String]) -> Result<(), String> {
     )
 }
 
+/// wasm-bindgen tests (`tests/wasm_*.rs`) in Node 22 or headless Chromium against a fresh
+/// emulator; the emulator URL is compiled in through `SOGNI_EMULATOR_URL`.
+fn wasm_tests(browser: bool) -> Result<(), String> {
+    let emu = emulator::Running::start(&["--quiet"])?;
+    let root = tools::root();
+    let node_bin = root.join("tests/js/node_modules/.bin");
+    let path = format!(
+        "{}:{}",
+        node_bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let test = if browser { "wasm_browser" } else { "wasm_node" };
+    let mut cmd = std::process::Command::new(cargo);
+    cmd.current_dir(&root)
+        .args([
+            "test",
+            "-p",
+            "sogni-wasm",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--test",
+            test,
+        ])
+        .env("SOGNI_EMULATOR_URL", &emu.rest)
+        .env(
+            "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
+            "wasm-bindgen-test-runner",
+        )
+        .env("PATH", path);
+    if browser {
+        cmd.env("CHROMEDRIVER", "/usr/bin/chromedriver");
+    }
+    let result = tools::run(&mut cmd);
+    drop(emu);
+    result
+}
+
 /// Everything CI checks, in order, stopping at the first failure.
 fn test() -> Result<(), String> {
     let started = Instant::now();
     type Step = fn() -> Result<(), String>;
-    let steps: [(&str, Step); 8] = [
+    let steps: [(&str, Step); 10] = [
         ("setup", tools::setup_all),
         ("fmt", || tools::cargo(&["fmt", "--all", "--", "--check"])),
         ("clippy", || {
@@ -169,12 +208,15 @@ fn test() -> Result<(), String> {
                 "sogni-wasm",
                 "--target",
                 "wasm32-unknown-unknown",
+                "--all-targets",
                 "--",
                 "-D",
                 "warnings",
             ])
         }),
         ("native tests", || tools::cargo(&["test", "--workspace"])),
+        ("wasm tests (node)", || wasm_tests(false)),
+        ("wasm tests (chromium)", || wasm_tests(true)),
         ("pkg", pkg::build),
         ("js tests", js_tests),
         ("conformance", || conformance(&[])),

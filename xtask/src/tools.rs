@@ -106,11 +106,31 @@ pub fn setup_npm() -> Result<(), String> {
     ensure_npm(&root().join("tests/conformance"))
 }
 
-/// Everything: wasm target, wasm-bindgen CLI, npm packages.
+/// Debian's Chromium and ChromeDriver for the browser tests (installed with apt when root).
+pub fn ensure_chromium() -> Result<(), String> {
+    let have = |bin: &str| Path::new(bin).exists();
+    if have("/usr/bin/chromium") && have("/usr/bin/chromedriver") {
+        return Ok(());
+    }
+    let root_user = output(Command::new("id").arg("-u")).is_some_and(|u| u.trim() == "0");
+    if !root_user {
+        return Err(
+            "Chromium is missing: run `sudo apt-get install chromium chromium-driver`".into(),
+        );
+    }
+    eprintln!("xtask: installing Debian chromium and chromium-driver");
+    run(Command::new("apt-get").args(["update", "-qq"]))?;
+    run(Command::new("apt-get")
+        .args(["install", "-y", "-qq", "chromium", "chromium-driver"])
+        .env("DEBIAN_FRONTEND", "noninteractive"))
+}
+
+/// Everything: wasm target, wasm-bindgen CLI, npm packages, Chromium.
 pub fn setup_all() -> Result<(), String> {
     ensure_wasm_target()?;
     ensure_wasm_bindgen()?;
-    setup_npm()
+    setup_npm()?;
+    ensure_chromium()
 }
 
 /// The Node 22 binary installed by the `node` npm package in tests/js.

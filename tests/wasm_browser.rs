@@ -1,0 +1,123 @@
+//! wasm-bindgen tests of the SDK in headless Chromium against the emulator.
+//!
+//! A browser cannot put an API key on a WebSocket, so these sign in with username and
+//! password: the token goes on REST calls as a header and reaches the socket as the
+//! `authorization` cookie (the page and the emulator share the host 127.0.0.1).
+#![cfg(target_arch = "wasm32")]
+
+use js_sys::{Array, Object, Reflect};
+use sogni_wasm::SogniClient;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn emulator() -> &'static str {
+    match option_env!("SOGNI_EMULATOR_URL") {
+        Some(url) => url,
+        None => {
+            panic!("build with SOGNI_EMULATOR_URL=http://127.0.0.1:PORT (cargo xtask test does)")
+        }
+    }
+}
+
+fn config(extra: &[(&str, JsValue)]) -> JsValue {
+    let o = Object::new();
+    let url = emulator();
+    let set = |k: &str, v: JsValue| Reflect::set(&o, &k.into(), &v).unwrap();
+    set(
+        "appId",
+        format!("browser-test-{}", js_sys::Math::random()).into(),
+    );
+    set("restEndpoint", url.into());
+    set("socketEndpoint", url.replacen("http://", "ws://", 1).into());
+    set("logLevel", "error".into());
+    for (k, v) in extra {
+        set(k, v.clone());
+    }
+    o.into()
+}
+
+fn get(v: &JsValue, k: &str) -> JsValue {
+    Reflect::get(v, &k.into()).unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn login_then_generate_an_image_in_the_browser() {
+    let sogni = SogniClient::create_instance(config(&[])).await.unwrap();
+    let login = sogni
+        .account()
+        .login("demo".into(), "demo-password".into(), None, None);
+    let data = JsFuture::from(login).await.unwrap();
+    assert_eq!(get(&data, "username"), "demo");
+    let models = JsFuture::from(sogni.projects().wait_for_models(None))
+        .await
+        .unwrap();
+    assert!(
+        Array::from(&models).length() > 0,
+        "the socket authenticated through the cookie"
+    );
+    let params = Object::new();
+    for (k, v) in [
+        ("type", JsValue::from("image")),
+        ("modelId", "flux1-schnell-fp8".into()),
+        ("positivePrompt", "a browser test".into()),
+        ("numberOfMedia", 1.into()),
+        ("steps", 4.into()),
+        ("sizePreset", "custom".into()),
+        ("width", 256.into()),
+        ("height", 256.into()),
+        // A Blob reference, as a page would pass a dropped File.
+        ("startingImage", web_blob()),
+    ] {
+        Reflect::set(&params, &k.into(), &v).unwrap();
+    }
+    let project = JsFuture::from(sogni.projects().create(params.into()))
+        .await
+        .unwrap();
+    let wait: js_sys::Function = get(&project, "waitForCompletion").unchecked_into();
+    let promise: js_sys::Promise = wait.call0(&project).unwrap().unchecked_into();
+    let urls = Array::from(&JsFuture::from(promise).await.unwrap());
+    assert_eq!(urls.length(), 1);
+    sogni.dispose();
+}
+
+#[wasm_bindgen_test]
+async fn an_api_key_socket_is_refused_in_the_browser_with_a_typed_error() {
+    // Forget any token cookie an earlier test left, as a fresh page would have none.
+    let document = Reflect::get(&js_sys::global(), &"document".into()).unwrap();
+    Reflect::set(
+        &document,
+        &"cookie".into(),
+        &"authorization=; max-age=0; path=/".into(),
+    )
+    .unwrap();
+    let sogni = SogniClient::create_instance(config(&[("apiKey", "demo-api-key".into())]))
+        .await
+        .unwrap();
+    let err = JsFuture::from(sogni.projects().wait_for_models(Some(5000.0)))
+        .await
+        .unwrap_err();
+    assert!(get(&err, "name").as_string().unwrap().ends_with("Error"));
+    assert!(err.is_instance_of::<js_sys::Error>());
+    sogni.dispose();
+}
+
+/// A tiny valid PNG as a `Blob`.
+fn web_blob() -> JsValue {
+    // A valid 4×4 red PNG.
+    const PNG: &[u8] = &[
+        0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44,
+        0x52, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00, 0x04, 0x08, 0x02, 0x00, 0x00, 0x00, 0x26,
+        0x93, 0x09, 0x29, 0x00, 0x00, 0x00, 0x10, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0x78,
+        0xC6, 0xC5, 0x05, 0x47, 0x0C, 0xC4, 0x71, 0x00, 0xA4, 0x43, 0x0F, 0xA1, 0xF3, 0xBD, 0xDF,
+        0xBE, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
+    ];
+    // `new Blob([bytes])`: the constructor's one argument is the array of parts.
+    let parts = Array::of1(&Array::of1(&js_sys::Uint8Array::from(PNG)));
+    let blob_ctor: js_sys::Function = Reflect::get(&js_sys::global(), &"Blob".into())
+        .unwrap()
+        .unchecked_into();
+    Reflect::construct(&blob_ctor, &parts).unwrap()
+}

@@ -48,6 +48,11 @@ pub struct TimingConfig {
     pub step_ms: u64,
     /// Upper bound on the whole step phase of one job, in ms.
     pub max_job_ms: u64,
+    /// Pause between the last `jobResult` and `jobState jobCompleted`, in ms (the real
+    /// server settles billing in between). The official 5.54 client resolves
+    /// `waitForCompletion` without the URLs it is still minting when `jobCompleted` follows
+    /// a result too closely, so a zero pause makes it drop results now and then.
+    pub complete_ms: u64,
 }
 
 impl Default for TimingConfig {
@@ -57,6 +62,7 @@ impl Default for TimingConfig {
             init_ms: 40,
             step_ms: 40,
             max_job_ms: 900,
+            complete_ms: 100,
         }
     }
 }

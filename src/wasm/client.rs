@@ -86,6 +86,8 @@ pub(crate) struct Inner {
     disposed: Cell<bool>,
     ready_waiters: RefCell<Vec<js_sys::Object>>,
     pub(crate) events: Emitter,
+    /// Why the last connection attempt failed or closed, for timeout messages.
+    pub(crate) last_problem: RefCell<Option<String>>,
     subscribers: RefCell<Vec<Weak<dyn Subscriber>>>,
     pub(crate) log_level: u8,
 }
@@ -179,6 +181,7 @@ impl Inner {
             disposed: Cell::new(false),
             ready_waiters: RefCell::new(Vec::new()),
             events: Emitter::default(),
+            last_problem: RefCell::new(None),
             subscribers: RefCell::new(Vec::new()),
             log_level,
             config,
@@ -202,6 +205,14 @@ impl Inner {
 
     pub(crate) fn is_authenticated(&self) -> bool {
         self.rest.credentials.borrow().clone() != Credentials::None
+    }
+
+    /// `what`, plus the last connection problem when there was one.
+    pub(crate) fn timeout_message(&self, what: &str) -> String {
+        match self.last_problem.borrow().as_deref() {
+            Some(p) => format!("{what} (last connection problem: {p})"),
+            None => what.to_string(),
+        }
     }
 
     /// Has `dispose()` been called?
@@ -313,6 +324,7 @@ impl Inner {
         match ev {
             SocketEvent::Open => {
                 self.link.set(Link::Open);
+                self.last_problem.borrow_mut().take();
                 self.attempt.set(0);
                 let network = self.network.borrow().clone();
                 self.events.emit(
@@ -363,6 +375,13 @@ impl Inner {
 
     fn on_closed(self: &Rc<Self>, code: u16, reason: &str) {
         self.conn.borrow_mut().take();
+        if self.last_problem.borrow().is_none() || code != 1006 {
+            *self.last_problem.borrow_mut() = Some(
+                format!("socket closed with {code} {reason}")
+                    .trim()
+                    .to_string(),
+            );
+        }
         self.link.set(Link::Idle);
         if self.disposed.get() {
             return;
@@ -431,7 +450,7 @@ impl Inner {
         self.ready_waiters.borrow_mut().push(d.clone());
         let promise: js_sys::Promise = glue::get(&d, "promise").into();
         let error = to_js(&Error::Timeout {
-            message: "WebSocket connection timeout".into(),
+            message: self.timeout_message("WebSocket connection timeout"),
         });
         JsFuture::from(glue::with_timeout(&promise, SEND_WAIT_MS, &error))
             .await

@@ -67,12 +67,13 @@ extern "C" {
     /// A WebSocket (browser, undici or workerd flavour).
     #[derive(Debug, Clone)]
     pub(crate) type Socket;
-    #[wasm_bindgen(method)]
-    pub(crate) fn send(this: &Socket, data: &str);
+    #[wasm_bindgen(method, catch)]
+    pub(crate) fn send(this: &Socket, data: &str) -> Result<(), JsValue>;
     #[wasm_bindgen(method, catch)]
     pub(crate) fn close(this: &Socket, code: u16, reason: &str) -> Result<(), JsValue>;
-    #[wasm_bindgen(method, getter, js_name = readyState)]
-    pub(crate) fn ready_state(this: &Socket) -> u16;
+    // `catch`: workerd throws when a socket is touched from another request's context.
+    #[wasm_bindgen(method, getter, catch, js_name = readyState)]
+    pub(crate) fn ready_state(this: &Socket) -> Result<u16, JsValue>;
     #[wasm_bindgen(method, js_name = addEventListener)]
     pub(crate) fn add_event_listener(this: &Socket, kind: &str, listener: &Function);
     #[wasm_bindgen(method, js_name = removeEventListener)]

@@ -142,7 +142,7 @@ impl ProjectsState {
         self.model_waiters.borrow_mut().push(d.clone());
         let promise: Promise = glue::get(&d, "promise").into();
         let error = to_js(&Error::Timeout {
-            message: "Timeout waiting for models".into(),
+            message: self.client.timeout_message("Timeout waiting for models"),
         });
         JsFuture::from(glue::with_timeout(&promise, timeout_ms, &error)).await
     }

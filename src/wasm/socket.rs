@@ -37,11 +37,12 @@ pub(crate) struct SocketConn {
 
 impl std::fmt::Debug for SocketConn {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "SocketConn(readyState={})", self.socket.ready_state())
+        write!(f, "SocketConn(open={})", self.is_open())
     }
 }
 
 const OPEN: u16 = 1;
+const CLOSED: u16 = 3;
 
 fn decode_data(data: &JsValue, handler: &Handler) {
     if let Some(text) = data.as_string() {
@@ -114,7 +115,7 @@ impl SocketConn {
             conn.listeners.push((kind, cb));
         }
         // workerd hands over an accepted (already open) socket: no `open` event will come.
-        if conn.socket.ready_state() == OPEN {
+        if conn.socket.ready_state() == Ok(OPEN) {
             handler(SocketEvent::Open);
         }
         Ok(conn)
@@ -122,7 +123,7 @@ impl SocketConn {
 
     /// Is the socket open?
     pub(crate) fn is_open(&self) -> bool {
-        self.socket.ready_state() == OPEN
+        self.socket.ready_state() == Ok(OPEN)
     }
 
     /// Sends one envelope as a text frame.
@@ -130,8 +131,7 @@ impl SocketConn {
         if !self.is_open() {
             return false;
         }
-        self.socket.send(&envelope::encode(kind, data));
-        true
+        self.socket.send(&envelope::encode(kind, data)).is_ok()
     }
 
     /// Closes the socket (listeners stay until drop, so the close is still reported).
@@ -146,7 +146,7 @@ impl Drop for SocketConn {
             self.socket
                 .remove_event_listener(kind, cb.as_ref().unchecked_ref());
         }
-        if self.socket.ready_state() <= OPEN {
+        if self.socket.ready_state().unwrap_or(CLOSED) <= OPEN {
             let _ = self.socket.close(1000, "Client disconnected");
         }
     }

@@ -8,7 +8,7 @@ const SOCKET = process.env.SOGNI_SOCKET_ENDPOINT;
 if (!REST || !SOCKET) throw new Error('run through `cargo xtask test` (SOGNI_REST_ENDPOINT is not set)');
 const PKG = process.env.SOGNI_PKG || new URL('../../pkg/node.js', import.meta.url).href;
 const sdk = await import(PKG);
-const { SogniClient, ValidationError, ApiError, SogniError } = sdk;
+const { SogniClient, ValidationError, ApiError, SogniError, TransportError } = sdk;
 
 const unhandled = [];
 process.on('unhandledRejection', (r) => unhandled.push(r));
@@ -81,7 +81,13 @@ test('a bad API key: background failures become an error event, never an unhandl
   const sogni = await SogniClient.createInstance({ ...base, appId: appId(), apiKey: 'nope' });
   const errors = [];
   sogni.on('error', (e) => errors.push(e));
-  await assert.rejects(sogni.projects.waitForModels(3000), SogniError);
+  // The socket is refused with 4021: the wait fails at once with that code, not a timeout.
+  await assert.rejects(sogni.projects.waitForModels(3000), (e) => {
+    assert.ok(e instanceof TransportError, `${e}`);
+    assert.equal(e.code, 4021);
+    assert.equal(e.retryable, false);
+    return true;
+  });
   await new Promise((r) => setTimeout(r, 100));
   assert.ok(errors.some((e) => e instanceof ApiError && e.status === 401), 'the failed /me surfaced as an error event');
   sogni.dispose();

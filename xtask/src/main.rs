@@ -23,7 +23,7 @@ usage: cargo xtask <command>
 
   demo              build, start the emulator and serve the demo on http://127.0.0.1:8787
   test              fmt, clippy, native tests, wasm tests (Node, Chromium), pkg,
-                    JS tests, conformance on both SDKs (what CI runs)
+                    JS tests (Node 22, workerd), conformance on both SDKs (CI)
   emulator [ARGS]   run the local Supernet in the foreground (ARGS go to sogni-emulator)
   conformance [--sdk official|wasm|both] [F]
                     the conformance scenarios against the emulator, with the official
@@ -184,11 +184,24 @@ fn wasm_tests(browser: bool) -> Result<(), String> {
     result
 }
 
+/// The packed SDK inside workerd (Cloudflare Workers' runtime) against a fresh emulator.
+fn workerd_tests() -> Result<(), String> {
+    let emu = emulator::Running::start(&["--quiet"])?;
+    let mut cmd = std::process::Command::new(tools::node22()?);
+    cmd.current_dir(tools::root().join("tests/workerd"))
+        .arg("run.mjs")
+        .env("SOGNI_REST_ENDPOINT", &emu.rest)
+        .env("SOGNI_SOCKET_ENDPOINT", &emu.socket);
+    let result = tools::run(&mut cmd);
+    drop(emu);
+    result
+}
+
 /// Everything CI checks, in order, stopping at the first failure.
 fn test() -> Result<(), String> {
     let started = Instant::now();
     type Step = fn() -> Result<(), String>;
-    let steps: [(&str, Step); 10] = [
+    let steps: [(&str, Step); 11] = [
         ("setup", tools::setup_all),
         ("fmt", || tools::cargo(&["fmt", "--all", "--", "--check"])),
         ("clippy", || {
@@ -219,6 +232,7 @@ fn test() -> Result<(), String> {
         ("wasm tests (chromium)", || wasm_tests(true)),
         ("pkg", pkg::build),
         ("js tests", js_tests),
+        ("workerd", workerd_tests),
         ("conformance", || conformance(&[])),
     ];
     for (name, step) in &steps {

@@ -103,7 +103,8 @@ pub fn ensure_npm(dir: &Path) -> Result<(), String> {
 /// npm packages of every JS test folder (`tests/js` also brings Node 22).
 pub fn setup_npm() -> Result<(), String> {
     ensure_npm(&root().join("tests/js"))?;
-    ensure_npm(&root().join("tests/conformance"))
+    ensure_npm(&root().join("tests/conformance"))?;
+    ensure_npm(&root().join("tests/workerd"))
 }
 
 /// Debian's Chromium and ChromeDriver for the browser tests (installed with apt when root).

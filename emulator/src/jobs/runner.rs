@@ -89,6 +89,14 @@ pub async fn run_project(state: Arc<AppState>, project: Arc<Project>) {
         })
     });
     futures_util::future::join_all(jobs).await;
+    if !pause(
+        &project,
+        Duration::from_millis(state.config.timing.complete_ms),
+    )
+    .await
+    {
+        return;
+    }
     let mut st = project.state.lock().unwrap();
     if st.status.finished() {
         return; // cancelled meanwhile

@@ -28,6 +28,7 @@ pub async fn start() -> Emulator {
             init_ms: 5,
             step_ms: 5,
             max_job_ms: 200,
+            complete_ms: 5,
         },
         ..EmulatorConfig::default()
     };

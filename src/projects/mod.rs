@@ -1,6 +1,7 @@
 //! Media projects: parameters, the `jobRequest` they become, and the project/job state machines.
 
 pub mod estimate;
+pub mod feed;
 pub mod job;
 pub(crate) mod js;
 pub mod media;

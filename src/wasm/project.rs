@@ -6,6 +6,7 @@ use super::emitter::Emitter;
 use super::errors::to_js;
 use super::glue;
 use super::projects::{js, ProjectsState};
+use crate::projects::feed;
 use crate::projects::job::JobState;
 use crate::projects::media::{
     image_result_query, path_with_query, preview_query, IMAGE_DOWNLOAD_URL_PATH,
@@ -165,7 +166,6 @@ impl ProjectInner {
     }
 
     fn emit(self: &Rc<Self>, event: PublicEvent) {
-        let projects = self.projects.upgrade();
         match event {
             PublicEvent::Project(ev) => {
                 let (name, arg) = match ev {
@@ -178,25 +178,37 @@ impl ProjectInner {
                     ProjectEvent::Updated(keys) => ("updated", js(&keys)),
                 };
                 self.events.emit(name, &arg);
-                if let Some(p) = projects {
-                    p.events
-                        .emit("project", &js(&json!({"type": name, "projectId": self.id})));
-                }
             }
             PublicEvent::Job { job_id, event } => {
                 let (name, arg) = match event {
                     JobEvent::Progress(p) => ("progress", JsValue::from_f64(f64::from(p))),
-                    JobEvent::Completed(url) => ("completed", js(&url)),
+                    JobEvent::Completed(url) => {
+                        // The feed's `completed` entry needs the minted URL: made here.
+                        let entry = self.state.borrow().job(&job_id).map(feed::job_completed);
+                        if let (Some(entry), Some(p)) = (entry, self.projects.upgrade()) {
+                            p.emit_feed(feed::Channel::Job, &entry);
+                        }
+                        ("completed", js(&url))
+                    }
                     JobEvent::Failed(e) => ("failed", to_js(&e)),
-                    JobEvent::Updated(keys) => ("updated", js(&keys)),
+                    JobEvent::Updated(keys) => {
+                        if keys.contains(&"previewUrl") {
+                            let url = self
+                                .state
+                                .borrow()
+                                .job(&job_id)
+                                .and_then(|j| j.preview_url.clone());
+                            if let (Some(url), Some(p)) = (url, self.projects.upgrade()) {
+                                p.emit_feed(
+                                    feed::Channel::Job,
+                                    &feed::job_preview(&self.id, &job_id, &url),
+                                );
+                            }
+                        }
+                        ("updated", js(&keys))
+                    }
                 };
                 self.job_emitter(&job_id).emit(name, &arg);
-                if let Some(p) = projects {
-                    p.events.emit(
-                        "job",
-                        &js(&json!({"type": name, "projectId": self.id, "jobId": job_id})),
-                    );
-                }
             }
         }
     }

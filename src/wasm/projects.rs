@@ -147,6 +147,15 @@ impl ProjectsState {
         JsFuture::from(glue::with_timeout(&promise, timeout_ms, &error)).await
     }
 
+    /// Emits an entry on the `project` or `job` feed.
+    pub(crate) fn emit_feed(&self, channel: crate::projects::feed::Channel, entry: &Value) {
+        let name = match channel {
+            crate::projects::feed::Channel::Project => "project",
+            crate::projects::feed::Channel::Job => "job",
+        };
+        self.events.emit(name, &js(entry));
+    }
+
     fn fail_model_waiters(&self, error: &Error) {
         let js = to_js(error);
         for d in self.model_waiters.borrow_mut().drain(..) {
@@ -165,6 +174,9 @@ impl Subscriber for ProjectsState {
         }
         if kind == "changeNetwork" {
             self.available.borrow_mut().clear();
+        }
+        if let Some((channel, entry)) = crate::projects::feed::socket_feed(kind, data) {
+            self.emit_feed(channel, &entry);
         }
         let projects: Vec<_> = self.projects.borrow().clone();
         for p in projects {

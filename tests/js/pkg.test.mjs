@@ -99,3 +99,122 @@ test('dispose settles pending waits', async () => {
   sogni.dispose();
   await assert.rejects(waiting, SogniError);
 });
+
+const PNG_4x4 = Buffer.from(
+  '89504e470d0a1a0a0000000d494844520000000400000004080200000026930929000000104944415478' +
+    '9c6378c6c505470cc47100a4430fa1f3bddfbe0000000049454e44ae426082',
+  'hex'
+);
+const imageParams = (extra = {}) => ({
+  type: 'image',
+  modelId: 'flux1-schnell-fp8',
+  positivePrompt: 'a pkg test',
+  numberOfMedia: 1,
+  steps: 4,
+  sizePreset: 'custom',
+  width: 256,
+  height: 256,
+  ...extra
+});
+
+test('project, job and feed events follow the official names and shapes', async () => {
+  const sogni = await SogniClient.createInstance({ ...base, appId: appId(), apiKey: 'demo-api-key' });
+  try {
+    await sogni.projects.waitForModels();
+    const feed = [];
+    sogni.projects.on('project', (e) => feed.push(['project', e.type]));
+    sogni.projects.on('job', (e) => feed.push(['job', e.type, e]));
+    const project = await sogni.projects.create(imageParams({ numberOfPreviews: 2, seed: 7 }));
+    const seen = [];
+    for (const ev of ['progress', 'jobStarted', 'jobCompleted', 'completed']) project.on(ev, () => seen.push(ev));
+    const urls = await project.waitForCompletion();
+    assert.equal(urls.length, 1);
+    assert.equal(project.status, 'completed');
+    assert.equal(project.progress, 100);
+    const [job] = project.jobs;
+    assert.equal(job.status, 'completed');
+    assert.equal(job.seed, 7);
+    assert.equal(job.resultUrl, urls[0]);
+    assert.ok(job.previewUrl, 'a preview arrived');
+    for (const ev of ['progress', 'jobStarted', 'jobCompleted', 'completed']) assert.ok(seen.includes(ev), `project emitted ${ev}`);
+    const types = feed.map(([ch, t]) => `${ch}:${t}`);
+    for (const t of ['project:queued', 'job:initiating', 'job:started', 'job:progress', 'job:preview', 'job:completed', 'project:completed']) {
+      assert.ok(types.includes(t), `feed has ${t} (got ${types.join(',')})`);
+    }
+    const completed = feed.find(([ch, t]) => ch === 'job' && t === 'completed')[2];
+    assert.equal(completed.resultUrl, urls[0]);
+    assert.equal(completed.projectId, project.id);
+  } finally {
+    sogni.dispose();
+  }
+});
+
+test('references as Buffer, Uint8Array, ArrayBuffer and Blob all upload', async () => {
+  const sogni = await SogniClient.createInstance({ ...base, appId: appId(), apiKey: 'demo-api-key' });
+  try {
+    await sogni.projects.waitForModels();
+    const u8 = new Uint8Array(PNG_4x4);
+    for (const startingImage of [PNG_4x4, u8, u8.buffer.slice(0), new Blob([PNG_4x4], { type: 'image/png' })]) {
+      const before = (await stats()).uploads;
+      const project = await sogni.projects.create(imageParams({ startingImage, startingImageStrength: 0.7 }));
+      assert.equal((await stats()).uploads, before + 1, 'one PUT to the presigned URL');
+      assert.equal((await project.waitForCompletion()).length, 1);
+    }
+    await assert.rejects(sogni.projects.create(imageParams({ startingImage: 'not-an-image' })), (e) => {
+      assert.ok(e instanceof ValidationError);
+      assert.equal(e.code, 'INVALID_MEDIA');
+      return true;
+    });
+  } finally {
+    sogni.dispose();
+  }
+});
+
+test('bad params are ValidationErrors with stable codes and nothing reaches the server', async () => {
+  const sogni = await SogniClient.createInstance({ ...base, appId: appId(), apiKey: 'demo-api-key' });
+  try {
+    await sogni.projects.waitForModels();
+    const before = await stats();
+    const cases = [
+      [{ modelId: 'no-such-model' }, 'INVALID_MODEL'],
+      [{ steps: 999 }, 'INVALID_STEPS'],
+      [{ width: 100 }, 'INVALID_SIZE'],
+      [{ sampler: 'not-a-sampler' }, 'INVALID_SAMPLER'],
+      [{ seed: -1 }, 'INVALID_SEED'],
+      [{ type: 'hologram' }, 'INVALID_PROJECT_TYPE']
+    ];
+    for (const [extra, code] of cases) {
+      await assert.rejects(sogni.projects.create(imageParams(extra)), (e) => {
+        assert.ok(e instanceof ValidationError, `${JSON.stringify(extra)}: ${e}`);
+        assert.equal(e.code, code, `${JSON.stringify(extra)}: ${e.message}`);
+        return true;
+      });
+    }
+    const after = await stats();
+    assert.equal(after.jobRequests, before.jobRequests, 'no jobRequest was sent');
+  } finally {
+    sogni.dispose();
+  }
+});
+
+test('cancel is confirmed and waitForCompletion rejects with AbortError; a signal aborts a wait', async () => {
+  const sogni = await SogniClient.createInstance({ ...base, appId: appId(), apiKey: 'demo-api-key' });
+  try {
+    await sogni.projects.waitForModels();
+    const project = await sogni.projects.create(imageParams({ steps: 12, numberOfMedia: 2 }));
+    const done = project.waitForCompletion();
+    await new Promise((resolve) => project.once('progress', resolve));
+    await project.cancel();
+    assert.equal(project.status, 'canceled');
+    await assert.rejects(done, (e) => e instanceof sdk.AbortError && e.retryable === false);
+
+    const other = await sogni.projects.create(imageParams({ steps: 12 }));
+    const controller = new AbortController();
+    const waiting = other.waitForCompletion(controller.signal);
+    controller.abort();
+    await assert.rejects(waiting, sdk.AbortError);
+    assert.equal((await other.waitForCompletion()).length, 1, 'the project itself went on');
+  } finally {
+    sogni.dispose();
+  }
+});

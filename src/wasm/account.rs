@@ -6,7 +6,6 @@ use super::emitter::Emitter;
 use super::errors::to_js;
 use super::glue;
 use super::rest::Credentials;
-use crate::auth::jwt_expired;
 use crate::Error;
 use serde_json::{json, Value};
 use std::cell::RefCell;
@@ -54,11 +53,7 @@ impl AccountState {
     /// `GET /v1/account/me`, refreshing the token first when it has expired.
     pub(crate) async fn me(self: &Rc<Self>) -> Result<Value, Error> {
         self.ensure_fresh_token().await?;
-        let me = self
-            .client
-            .rest
-            .api("GET", "/v1/account/me", None, true)
-            .await;
+        let me = self.client.api("GET", "/v1/account/me", None, true).await;
         let me = match me {
             Err(Error::Api { status: 401, .. }) => {
                 self.clear_auth();
@@ -74,41 +69,9 @@ impl AccountState {
         Ok(me)
     }
 
-    /// Refreshes an expired access token (`POST /v1/account/refresh-token`).
+    /// Refreshes an expired access token first (shared with every other caller).
     pub(crate) async fn ensure_fresh_token(&self) -> Result<(), Error> {
-        let creds = self.client.rest.credentials.borrow().clone();
-        let Credentials::Token { token, refresh } = creds else {
-            return Ok(());
-        };
-        if !jwt_expired(&token, self.client.now(), 10_000.0) {
-            return Ok(());
-        }
-        let body = json!({"refreshToken": refresh});
-        match self
-            .client
-            .rest
-            .api("POST", "/v1/account/refresh-token", Some(&body), false)
-            .await
-        {
-            Ok(data) => {
-                let (Some(t), Some(r)) = (data["token"].as_str(), data["refreshToken"].as_str())
-                else {
-                    self.clear_auth();
-                    return Err(Error::Protocol {
-                        message: "refresh-token answer has no tokens".into(),
-                    });
-                };
-                *self.client.rest.credentials.borrow_mut() = Credentials::Token {
-                    token: t.into(),
-                    refresh: r.into(),
-                };
-                Ok(())
-            }
-            Err(e) => {
-                self.clear_auth();
-                Err(e)
-            }
-        }
+        self.client.refresh_token().await
     }
 
     /// Forgets credentials and closes the socket, as a 401 does in the official client.
@@ -242,6 +205,12 @@ impl Subscriber for AccountState {
             }
             _ => {}
         }
+    }
+
+    fn on_auth_cleared(self: Rc<Self>) {
+        self.update(
+            json!({"username": null, "walletAddress": null, "email": null, "balance": null}),
+        );
     }
 
     fn on_disconnected(self: Rc<Self>, _code: u16, _reason: &str) {

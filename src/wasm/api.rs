@@ -48,6 +48,7 @@ impl SogniClient {
                 "createInstance needs a config object",
             )));
         }
+        let logger = glue::get(&config, "logger");
         let parsed: ClientConfig = serde_wasm_bindgen::from_value(config).map_err(|e| {
             err(Error::invalid(
                 "INVALID_CONFIG",
@@ -55,6 +56,9 @@ impl SogniClient {
             ))
         })?;
         let inner = Inner::new(parsed).map_err(err)?;
+        if logger.is_object() {
+            *inner.logger.borrow_mut() = Some(logger);
+        }
         let account = AccountState::new(inner.clone());
         let projects = ProjectsState::new(inner.clone());
         inner.subscribe(Rc::downgrade(&account) as Weak<dyn Subscriber>);
@@ -205,7 +209,6 @@ impl AccountApi {
         future_to_promise(async move {
             let res = shared
                 .inner
-                .rest
                 .api(
                     "POST",
                     "/v1/account/logout",
@@ -236,7 +239,6 @@ impl AccountApi {
             shared.account.ensure_fresh_token().await.map_err(err)?;
             let b = shared
                 .inner
-                .rest
                 .api("GET", "/v4/account/balance", None, true)
                 .await
                 .map_err(err)?;

@@ -14,6 +14,7 @@ use serde_json::{json, Value};
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{spawn_local, JsFuture};
 
 /// The package version, sent in `clientName`.
@@ -68,6 +69,8 @@ pub(crate) trait Subscriber {
     fn on_event(self: Rc<Self>, kind: &str, data: &Value);
     /// The connection ended for good.
     fn on_disconnected(self: Rc<Self>, code: u16, reason: &str);
+    /// Credentials were dropped (401, failed refresh, 4021).
+    fn on_auth_cleared(self: Rc<Self>) {}
 }
 
 /// Shared client state.
@@ -88,8 +91,12 @@ pub(crate) struct Inner {
     pub(crate) events: Emitter,
     /// Why the last connection attempt failed or closed, for timeout messages.
     pub(crate) last_problem: RefCell<Option<String>>,
+    /// The token refresh under way, shared by every caller that needs it.
+    refreshing: RefCell<Option<js_sys::Promise>>,
     subscribers: RefCell<Vec<Weak<dyn Subscriber>>>,
     pub(crate) log_level: u8,
+    /// The caller's `logger` (`{error, warn, info, debug}`), else the console.
+    pub(crate) logger: RefCell<Option<JsValue>>,
 }
 
 impl std::fmt::Debug for Inner {
@@ -182,14 +189,28 @@ impl Inner {
             ready_waiters: RefCell::new(Vec::new()),
             events: Emitter::default(),
             last_problem: RefCell::new(None),
+            refreshing: RefCell::new(None),
             subscribers: RefCell::new(Vec::new()),
             log_level,
+            logger: RefCell::new(None),
             config,
         }))
     }
 
     pub(crate) fn log(&self, lvl: u8, message: &str) {
-        if lvl <= self.log_level {
+        if lvl > self.log_level {
+            return;
+        }
+        if let Some(logger) = self.logger.borrow().as_ref() {
+            let method = ["error", "error", "warn", "info", "debug"][usize::from(lvl.min(4))];
+            if let Ok(f) = js_sys::Reflect::get(logger, &method.into()) {
+                if let Some(f) = f.dyn_ref::<js_sys::Function>() {
+                    let _ = f.call1(logger, &JsValue::from_str(message));
+                    return;
+                }
+            }
+        }
+        {
             let msg = JsValue::from_str(&format!("sogni-wasm: {message}"));
             match lvl {
                 1 => web_log::error(&msg),
@@ -205,6 +226,120 @@ impl Inner {
 
     pub(crate) fn is_authenticated(&self) -> bool {
         self.rest.credentials.borrow().clone() != Credentials::None
+    }
+
+    fn subscribers(&self) -> Vec<Rc<dyn Subscriber>> {
+        self.subscribers
+            .borrow()
+            .iter()
+            .filter_map(Weak::upgrade)
+            .collect()
+    }
+
+    /// A call to the API host with the current credentials (refreshed first when expired).
+    /// A 401 while signed in drops the credentials and the socket, as the official client.
+    pub(crate) async fn api(
+        self: &Rc<Self>,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+        auth: bool,
+    ) -> Result<Value, Error> {
+        if auth {
+            self.refresh_token().await?;
+        }
+        let result = self.rest.api(method, path, body, auth).await;
+        if auth {
+            self.check_unauthorized(&result);
+        }
+        result
+    }
+
+    /// A GET on the socket host with the current credentials.
+    pub(crate) async fn socket_get(self: &Rc<Self>, path: &str) -> Result<Value, Error> {
+        self.refresh_token().await?;
+        let result = self.rest.socket_get(path).await;
+        self.check_unauthorized(&result);
+        result
+    }
+
+    fn check_unauthorized(self: &Rc<Self>, result: &Result<Value, Error>) {
+        if matches!(result, Err(Error::Api { status: 401, .. })) && self.is_authenticated() {
+            self.auth_lost();
+        }
+    }
+
+    /// Drops the credentials and the socket (what waits on it fails as an auth error).
+    pub(crate) fn auth_lost(self: &Rc<Self>) {
+        *self.rest.credentials.borrow_mut() = Credentials::None;
+        self.close_socket(Error::Closed {
+            code: 4021,
+            reason: "Authentication failed: the server refused the credentials".into(),
+        });
+        for s in self.subscribers() {
+            s.on_auth_cleared();
+        }
+    }
+
+    /// Refreshes an expired access token (`POST /v1/account/refresh-token`); concurrent
+    /// callers share one refresh.
+    pub(crate) async fn refresh_token(self: &Rc<Self>) -> Result<(), Error> {
+        let Credentials::Token { token, refresh } = self.rest.credentials.borrow().clone() else {
+            return Ok(());
+        };
+        if !crate::auth::jwt_expired(&token, self.now(), 10_000.0) {
+            return Ok(());
+        }
+        let existing = self.refreshing.borrow().clone();
+        let promise = match existing {
+            Some(p) => p,
+            None => {
+                let me = self.clone();
+                let p = wasm_bindgen_futures::future_to_promise(async move {
+                    let body = json!({"refreshToken": refresh});
+                    let result = me
+                        .rest
+                        .api("POST", "/v1/account/refresh-token", Some(&body), false)
+                        .await;
+                    me.refreshing.borrow_mut().take();
+                    let tokens = result.ok().and_then(|d| {
+                        Some((
+                            d["token"].as_str()?.to_string(),
+                            d["refreshToken"].as_str()?.to_string(),
+                        ))
+                    });
+                    match tokens {
+                        Some((token, refresh)) => {
+                            *me.rest.credentials.borrow_mut() =
+                                Credentials::Token { token, refresh };
+                            Ok(JsValue::TRUE)
+                        }
+                        None => {
+                            me.auth_lost();
+                            Err(to_js(&Error::Api {
+                                status: 401,
+                                error_code: 401,
+                                message: "Session expired: the token refresh failed".into(),
+                                retry_after: None,
+                                details: None,
+                            }))
+                        }
+                    }
+                });
+                *self.refreshing.borrow_mut() = Some(p.clone());
+                p
+            }
+        };
+        JsFuture::from(promise)
+            .await
+            .map(|_| ())
+            .map_err(|_| Error::Api {
+                status: 401,
+                error_code: 401,
+                message: "Session expired: the token refresh failed".into(),
+                retry_after: None,
+                details: None,
+            })
     }
 
     /// `what`, plus the last connection problem when there was one.
@@ -297,6 +432,10 @@ impl Inner {
         });
         let me = self.clone();
         spawn_local(async move {
+            // An expired token would be refused at the upgrade: refresh it first.
+            if let Err(e) = me.refresh_token().await {
+                me.log(2, &format!("{e}"));
+            }
             let headers = me.rest.credentials.borrow().headers();
             match SocketConn::open(&me.url(), &headers, handler).await {
                 Ok(conn) => {
@@ -410,6 +549,9 @@ impl Inner {
         }
         if close_clears_auth(code) {
             *self.rest.credentials.borrow_mut() = Credentials::None;
+            for s in self.subscribers() {
+                s.on_auth_cleared();
+            }
         }
         self.wants_socket.set(false);
         self.fail_waiters(&Error::Closed {
@@ -476,23 +618,26 @@ impl Inner {
 
     /// Closes the socket without reconnecting (logout); the client stays usable.
     pub(crate) fn dispose_socket(self: &Rc<Self>) {
+        self.close_socket(Error::Aborted {
+            message: "Socket closed by the client".into(),
+        });
+    }
+
+    /// Closes the socket without reconnecting; what waits on it fails with `error`.
+    fn close_socket(self: &Rc<Self>, error: Error) {
         self.wants_socket.set(false);
         self.generation.set(self.generation.get() + 1);
         if let Some(conn) = self.conn.borrow_mut().take() {
             conn.close(1000, "Client disconnected");
         }
         self.link.set(Link::Idle);
-        self.fail_waiters(&Error::Aborted {
-            message: "Socket closed by the client".into(),
-        });
-        let subscribers: Vec<Rc<dyn Subscriber>> = self
-            .subscribers
-            .borrow()
-            .iter()
-            .filter_map(Weak::upgrade)
-            .collect();
-        for s in subscribers {
-            s.on_disconnected(1000, "Client disconnected");
+        self.fail_waiters(&error);
+        let (code, reason) = match &error {
+            Error::Closed { code, reason } => (*code, reason.clone()),
+            other => (1000, other.to_string()),
+        };
+        for s in self.subscribers() {
+            s.on_disconnected(code, &reason);
         }
     }
 

@@ -229,7 +229,7 @@ impl ProjectInner {
                 preview_query(&me.id, &job_id)
             };
             let path = path_with_query(IMAGE_DOWNLOAD_URL_PATH, &query);
-            let url = match me.client.rest.api("GET", &path, None, true).await {
+            let url = match me.client.api("GET", &path, None, true).await {
                 Ok(data) => data
                     .get("downloadUrl")
                     .and_then(Value::as_str)
@@ -260,7 +260,7 @@ impl ProjectInner {
         let me = self.clone();
         spawn_local(async move {
             let path = format!("/v1/projects/{}", me.id);
-            if let Ok(data) = me.client.rest.api("GET", &path, None, true).await {
+            if let Ok(data) = me.client.api("GET", &path, None, true).await {
                 if let Some(record) = data.get("project") {
                     let now = me.client.now();
                     let result = me.state.borrow_mut().sync_from_record(record, now);
@@ -619,7 +619,6 @@ impl Job {
             let path = path_with_query(IMAGE_DOWNLOAD_URL_PATH, &query);
             let data = project
                 .client
-                .rest
                 .api("GET", &path, None, true)
                 .await
                 .map_err(|e| to_js(&e))?;

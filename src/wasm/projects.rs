@@ -59,7 +59,7 @@ impl ProjectsState {
         if let Some(v) = self.supported.borrow().clone() {
             return Ok(v);
         }
-        let v = self.client.rest.socket_get("/api/v1/models/list").await?;
+        let v = self.client.socket_get("/api/v1/models/list").await?;
         if !v.is_array() {
             return Err(Error::Protocol {
                 message: "models list is not an array".into(),
@@ -74,7 +74,7 @@ impl ProjectsState {
         if let Some(v) = self.tiers.borrow().clone() {
             return Ok(v);
         }
-        let v = self.client.rest.socket_get("/api/v2/models/tiers").await?;
+        let v = self.client.socket_get("/api/v2/models/tiers").await?;
         *self.tiers.borrow_mut() = Some(v.clone());
         Ok(v)
     }
@@ -234,7 +234,6 @@ impl ProjectsState {
         let query = image_upload_query(&glue::uuid_upper(), project_id, slot, ct.as_deref());
         let data = self
             .client
-            .rest
             .api(
                 "GET",
                 &path_with_query(IMAGE_UPLOAD_URL_PATH, &query),
@@ -368,7 +367,7 @@ impl ProjectsState {
                     req.network_or_default(),
                     js_sys::encode_uri_component(&req.model)
                 );
-                let presets = self.client.rest.socket_get(&path).await.map_err(js_err)?;
+                let presets = self.client.socket_get(&path).await.map_err(js_err)?;
                 let found = presets
                     .as_array()
                     .and_then(|a| a.iter().find(|p| p["id"] == id))
@@ -382,7 +381,7 @@ impl ProjectsState {
             None => None,
         };
         let path = image_estimate_path(&req, &options, preset).map_err(js_err)?;
-        let body = self.client.rest.socket_get(&path).await.map_err(js_err)?;
+        let body = self.client.socket_get(&path).await.map_err(js_err)?;
         Ok(js(&cost_from_estimate(&body).map_err(js_err)?))
     }
 }
@@ -445,7 +444,6 @@ impl ProjectsApi {
             );
             state
                 .client
-                .rest
                 .socket_get(&path)
                 .await
                 .map(|v| js(&v))
@@ -461,7 +459,6 @@ impl ProjectsApi {
             let network = network.unwrap_or_else(|| state.client.network.borrow().clone());
             let by_sid = state
                 .client
-                .rest
                 .socket_get(&format!("/api/v1/status/network/{network}/models"))
                 .await
                 .map_err(|e| to_js(&e))?;

@@ -78,10 +78,13 @@ test('username/password login signs an EIP-712 nonce; a wrong password is an Api
 });
 
 test('a bad API key: background failures become an error event, never an unhandled rejection', async () => {
-  const sogni = await SogniClient.createInstance({ ...base, appId: appId(), apiKey: 'nope' });
+  const logged = [];
+  const logger = { error: (m) => logged.push(m), warn: (m) => logged.push(m), info() {}, debug() {} };
+  const sogni = await SogniClient.createInstance({ ...base, appId: appId(), apiKey: 'nope', logger });
   const errors = [];
   sogni.on('error', (e) => errors.push(e));
   // The socket is refused with 4021: the wait fails at once with that code, not a timeout.
+  // Refused either by the socket (4021) or by the 401 on /me: an auth error, at once.
   await assert.rejects(sogni.projects.waitForModels(3000), (e) => {
     assert.ok(e instanceof TransportError, `${e}`);
     assert.equal(e.code, 4021);
@@ -90,6 +93,8 @@ test('a bad API key: background failures become an error event, never an unhandl
   });
   await new Promise((r) => setTimeout(r, 100));
   assert.ok(errors.some((e) => e instanceof ApiError && e.status === 401), 'the failed /me surfaced as an error event');
+  assert.ok(logged.some((m) => /Invalid API key/.test(m)), `the config's logger got it: ${logged}`);
+  assert.ok(logged.every((m) => !m.includes('nope')), 'the key itself is never logged');
   sogni.dispose();
 });
 
@@ -217,4 +222,26 @@ test('cancel is confirmed and waitForCompletion rejects with AbortError; a signa
   } finally {
     sogni.dispose();
   }
+});
+
+test('an expired access token is refreshed once before REST and the socket; a spent refresh token signs out', async () => {
+  const first = await SogniClient.createInstance({ ...base, appId: appId() });
+  const { refreshToken } = await first.account.login('demo', 'demo-password');
+  first.dispose();
+  // Only `exp` is read client-side: an access token that expired long ago.
+  const expired = `e30.${Buffer.from(JSON.stringify({ exp: 1 })).toString('base64url')}.sig`;
+  const sogni = await SogniClient.createInstance({ ...base, appId: appId() });
+  try {
+    await sogni.setTokens({ token: expired, refreshToken });
+    const [me, models] = await Promise.all([sogni.account.me(), sogni.projects.waitForModels()]);
+    assert.equal(me.username, 'demo');
+    assert.ok(models.length > 0, 'the socket upgrade carried the refreshed token');
+  } finally {
+    sogni.dispose();
+  }
+  // The emulator rotates refresh tokens: the spent one is refused and the client signs out.
+  const again = await SogniClient.createInstance({ ...base, appId: appId() });
+  await assert.rejects(again.setTokens({ token: expired, refreshToken }), (e) => e instanceof ApiError && e.status === 401);
+  assert.equal(again.currentAccount.isAuthenticated, false);
+  again.dispose();
 });

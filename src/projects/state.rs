@@ -269,7 +269,7 @@ impl ProjectState {
     /// A new `pending` project with no jobs.
     pub fn new(config: ProjectConfig) -> Self {
         Self {
-            id: config.id.to_uppercase(),
+            id: config.id.to_ascii_uppercase(),
             status: ProjectStatus::Pending,
             queue_position: -1,
             estimated_start_at: None,
@@ -920,7 +920,7 @@ impl ProjectState {
                 let Some(img) = job.get("imgID").and_then(Value::as_str) else {
                     continue;
                 };
-                let img = img.to_uppercase();
+                let img = img.to_ascii_uppercase();
                 if img.is_empty() || seen.contains(&img) {
                     continue;
                 }

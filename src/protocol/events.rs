@@ -104,7 +104,7 @@ fn upper_case_ids(data: &Value) -> Value {
     if let Some(map) = data.as_object_mut() {
         for key in ["jobID", "imgID"] {
             if let Some(Value::String(s)) = map.get_mut(key) {
-                *s = s.to_uppercase();
+                *s = s.to_ascii_uppercase();
             }
         }
     }
@@ -620,19 +620,21 @@ fn js_truthy(v: &Value) -> bool {
 }
 
 fn as_id(v: &Value) -> Option<String> {
-    text(v).map(|s| s.to_uppercase()).filter(|s| !s.is_empty())
+    text(v)
+        .map(|s| s.to_ascii_uppercase())
+        .filter(|s| !s.is_empty())
 }
 
 fn required_id(map: &Map<String, Value>, key: &str) -> Option<String> {
     match map.get(key) {
-        Some(Value::String(s)) => Some(s.to_uppercase()),
+        Some(Value::String(s)) => Some(s.to_ascii_uppercase()),
         _ => None,
     }
 }
 
 fn id<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     match Value::deserialize(d)? {
-        Value::String(s) => Ok(s.to_uppercase()),
+        Value::String(s) => Ok(s.to_ascii_uppercase()),
         _ => Err(serde::de::Error::custom("`jobID` is not a string")),
     }
 }

@@ -41,6 +41,7 @@ pub(crate) struct ClientConfig {
     #[serde(default)]
     pub(crate) log_level: Option<String>,
     #[serde(default)]
+    #[cfg_attr(not(feature = "wallet"), allow(dead_code))]
     pub(crate) testnet: Option<bool>,
     #[serde(default)]
     pub(crate) disable_socket: Option<bool>,
@@ -485,7 +486,7 @@ impl Inner {
         if let Some(obj) = data.as_object_mut() {
             for key in ["jobID", "imgID"] {
                 if let Some(Value::String(s)) = obj.get_mut(key) {
-                    *s = s.to_uppercase();
+                    *s = s.to_ascii_uppercase();
                 }
             }
         }

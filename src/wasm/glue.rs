@@ -108,7 +108,7 @@ extern "C" {
 
 /// A fresh upper-case UUID, as the official SDK makes project and upload ids.
 pub(crate) fn uuid_upper() -> String {
-    random_uuid().to_uppercase()
+    random_uuid().to_ascii_uppercase()
 }
 
 /// Sets `obj[key] = value` (ignoring the impossible failure on a plain object).

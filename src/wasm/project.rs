@@ -408,7 +408,7 @@ impl Project {
 
     /// One job by id.
     pub fn job(&self, id: &str) -> Option<Job> {
-        let id = id.to_uppercase();
+        let id = id.to_ascii_uppercase();
         self.inner.state.borrow().job(&id).map(|_| Job {
             project: self.inner.clone(),
             id,

@@ -1,6 +1,6 @@
 // Sizes of the built package: raw, gzip -9 and brotli (quality 11) of the .wasm, the JS glue
 // (the wasm-bindgen module, the runtime snippet and the Node entry) and their total.
-// Usage: node size.mjs PKG_DIR [--json]
+// Usage: node size.mjs PKG_DIR [--json] [--wasm-only]
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
@@ -8,10 +8,12 @@ import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
 const dir = process.argv[2];
 if (!dir) throw new Error('usage: node size.mjs PKG_DIR [--json]');
 const snippetDir = readdirSync(join(dir, 'snippets'))[0];
-const groups = {
-  wasm: ['sogni_wasm_bg.wasm'],
-  'js glue': ['sogni_wasm.js', join('snippets', snippetDir, 'js/runtime.js'), 'node.js']
-};
+const groups = process.argv.includes('--wasm-only')
+  ? { wasm: ['sogni_wasm_bg.wasm'] }
+  : {
+      wasm: ['sogni_wasm_bg.wasm'],
+      'js glue': ['sogni_wasm.js', join('snippets', snippetDir, 'js/runtime.js'), 'node.js']
+    };
 const measure = (buf) => ({
   raw: buf.length,
   gzip: gzipSync(buf, { level: 9 }).length,

@@ -133,16 +133,29 @@ fn js_tests() -> Result<(), String> {
     result
 }
 
-/// `cargo xtask size`: builds pkg/ (unless `--no-build`) and prints its sizes.
+/// `cargo xtask size`: builds pkg/ (unless `--no-build`) and prints its sizes, then the
+/// same for a build without the `wallet` feature, so the feature's cost is visible.
 fn size(args: &[String]) -> Result<(), String> {
+    let root = tools::root();
     if !args.iter().any(|a| a == "--no-build") {
         pkg::build()?;
     }
-    let root = tools::root();
+    let node = tools::node22()?;
+    let script = root.join("tests/js/size.mjs");
+    println!("\npkg/ (default features: wallet)");
     tools::run(
-        std::process::Command::new(tools::node22()?)
-            .arg(root.join("tests/js/size.mjs"))
+        std::process::Command::new(&node)
+            .arg(&script)
             .arg(root.join("pkg")),
+    )?;
+    let lean = root.join("target/pkg-no-wallet");
+    pkg::build_into(&lean, &["--no-default-features"])?;
+    println!("\nwithout the wallet feature (no username/password login)");
+    tools::run(
+        std::process::Command::new(&node)
+            .arg(&script)
+            .arg(&lean)
+            .arg("--wasm-only"),
     )
 }
 

@@ -13,10 +13,29 @@ const NAME: &str = "sogni_wasm";
 
 /// Builds `pkg/` from scratch.
 pub fn build() -> Result<(), String> {
+    let out = root().join("pkg");
+    build_into(&out, &[])?;
+    let snippet = find_runtime_snippet(&out)?;
+    write_entries(&out, &snippet)?;
+    eprintln!("xtask: built {}", out.display());
+    Ok(())
+}
+
+/// Compiles the SDK with extra cargo arguments (e.g. `--no-default-features`), runs
+/// wasm-bindgen and `wasm-opt -Oz` into `out` (cleared first).
+pub fn build_into(out: &Path, cargo_extra: &[&str]) -> Result<(), String> {
     tools::ensure_wasm_target()?;
     tools::ensure_wasm_bindgen()?;
     tools::setup_npm()?;
-    tools::cargo(&[
+    let target_dir = if cargo_extra.is_empty() {
+        root().join("target")
+    } else {
+        // A variant gets its own target dir so it never clobbers the package's build.
+        root()
+            .join("target/variants")
+            .join(cargo_extra.join("_").replace('-', ""))
+    };
+    let mut args = vec![
         "build",
         "-p",
         "sogni-wasm",
@@ -24,12 +43,15 @@ pub fn build() -> Result<(), String> {
         "wasm32-unknown-unknown",
         "--profile",
         "wasm",
-    ])?;
-    let out = root().join("pkg");
+    ];
+    args.extend_from_slice(cargo_extra);
+    let target_arg = target_dir.display().to_string();
+    args.extend_from_slice(&["--target-dir", &target_arg]);
+    tools::cargo(&args)?;
     if out.exists() {
-        std::fs::remove_dir_all(&out).map_err(|e| format!("cannot clear pkg/: {e}"))?;
+        std::fs::remove_dir_all(out).map_err(|e| format!("cannot clear {}: {e}", out.display()))?;
     }
-    let input = root().join("target/wasm32-unknown-unknown/wasm/sogni_wasm.wasm");
+    let input = target_dir.join("wasm32-unknown-unknown/wasm/sogni_wasm.wasm");
     tools::run(
         Command::new("wasm-bindgen")
             .arg(&input)
@@ -42,7 +64,7 @@ pub fn build() -> Result<(), String> {
                 NAME,
                 "--out-dir",
             ])
-            .arg(&out),
+            .arg(out),
     )?;
     let wasm = out.join(format!("{NAME}_bg.wasm"));
     let wasm_opt = root().join("tests/js/node_modules/.bin/wasm-opt");
@@ -51,11 +73,7 @@ pub fn build() -> Result<(), String> {
             .arg(&wasm)
             .args(["-Oz", "-o"])
             .arg(&wasm),
-    )?;
-    let snippet = find_runtime_snippet(&out)?;
-    write_entries(&out, &snippet)?;
-    eprintln!("xtask: built {}", out.display());
-    Ok(())
+    )
 }
 
 /// The path (relative to `pkg/`) of the copied `js/runtime.js` snippet.

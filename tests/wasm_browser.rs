@@ -5,7 +5,11 @@
 //! `authorization` cookie (the page and the emulator share the host 127.0.0.1).
 #![cfg(target_arch = "wasm32")]
 
-use js_sys::{Array, Object, Reflect};
+#[path = "wasm_common/mod.rs"]
+mod common;
+
+use common::{config, get, image_params, wait_for_completion};
+use js_sys::{Array, Reflect};
 use sogni_wasm::SogniClient;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -13,39 +17,11 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-fn emulator() -> &'static str {
-    match option_env!("SOGNI_EMULATOR_URL") {
-        Some(url) => url,
-        None => {
-            panic!("build with SOGNI_EMULATOR_URL=http://127.0.0.1:PORT (cargo xtask test does)")
-        }
-    }
-}
-
-fn config(extra: &[(&str, JsValue)]) -> JsValue {
-    let o = Object::new();
-    let url = emulator();
-    let set = |k: &str, v: JsValue| Reflect::set(&o, &k.into(), &v).unwrap();
-    set(
-        "appId",
-        format!("browser-test-{}", js_sys::Math::random()).into(),
-    );
-    set("restEndpoint", url.into());
-    set("socketEndpoint", url.replacen("http://", "ws://", 1).into());
-    set("logLevel", "error".into());
-    for (k, v) in extra {
-        set(k, v.clone());
-    }
-    o.into()
-}
-
-fn get(v: &JsValue, k: &str) -> JsValue {
-    Reflect::get(v, &k.into()).unwrap()
-}
-
 #[wasm_bindgen_test]
 async fn login_then_generate_an_image_in_the_browser() {
-    let sogni = SogniClient::create_instance(config(&[])).await.unwrap();
+    let sogni = SogniClient::create_instance(config("browser-test", &[]))
+        .await
+        .unwrap();
     let login = sogni
         .account()
         .login("demo".into(), "demo-password".into(), None, None);
@@ -58,27 +34,12 @@ async fn login_then_generate_an_image_in_the_browser() {
         Array::from(&models).length() > 0,
         "the socket authenticated through the cookie"
     );
-    let params = Object::new();
-    for (k, v) in [
-        ("type", JsValue::from("image")),
-        ("modelId", "flux1-schnell-fp8".into()),
-        ("positivePrompt", "a browser test".into()),
-        ("numberOfMedia", 1.into()),
-        ("steps", 4.into()),
-        ("sizePreset", "custom".into()),
-        ("width", 256.into()),
-        ("height", 256.into()),
-        // A Blob reference, as a page would pass a dropped File.
-        ("startingImage", web_blob()),
-    ] {
-        Reflect::set(&params, &k.into(), &v).unwrap();
-    }
-    let project = JsFuture::from(sogni.projects().create(params.into()))
+    // A Blob reference, as a page would pass a dropped File.
+    let params = image_params("a browser test", &[("startingImage", web_blob())]);
+    let project = JsFuture::from(sogni.projects().create(params))
         .await
         .unwrap();
-    let wait: js_sys::Function = get(&project, "waitForCompletion").unchecked_into();
-    let promise: js_sys::Promise = wait.call0(&project).unwrap().unchecked_into();
-    let urls = Array::from(&JsFuture::from(promise).await.unwrap());
+    let urls = Array::from(&wait_for_completion(&project).await.unwrap());
     assert_eq!(urls.length(), 1);
     sogni.dispose();
 }
@@ -93,9 +54,10 @@ async fn an_api_key_socket_is_refused_in_the_browser_with_a_typed_error() {
         &"authorization=; max-age=0; path=/".into(),
     )
     .unwrap();
-    let sogni = SogniClient::create_instance(config(&[("apiKey", "demo-api-key".into())]))
-        .await
-        .unwrap();
+    let sogni =
+        SogniClient::create_instance(config("browser-test", &[("apiKey", "demo-api-key".into())]))
+            .await
+            .unwrap();
     let err = JsFuture::from(sogni.projects().wait_for_models(Some(5000.0)))
         .await
         .unwrap_err();

@@ -120,17 +120,22 @@ fn conformance(args: &[String]) -> Result<(), String> {
     }
 }
 
-/// The JS tests in tests/js (Node 22's test runner) against a fresh emulator.
-fn js_tests() -> Result<(), String> {
+/// Runs `node22 ARGS` in `tests/DIR` against a fresh emulator (URLs in the environment).
+fn node_against_emulator(dir: &str, args: &[&str]) -> Result<(), String> {
     let emu = emulator::Running::start(&["--quiet"])?;
     let mut cmd = std::process::Command::new(tools::node22()?);
-    cmd.current_dir(tools::root().join("tests/js"))
-        .arg("--test")
+    cmd.current_dir(tools::root().join("tests").join(dir))
+        .args(args)
         .env("SOGNI_REST_ENDPOINT", &emu.rest)
         .env("SOGNI_SOCKET_ENDPOINT", &emu.socket);
     let result = tools::run(&mut cmd);
     drop(emu);
     result
+}
+
+/// The JS tests in tests/js (Node 22's test runner) against a fresh emulator.
+fn js_tests() -> Result<(), String> {
+    node_against_emulator("js", &["--test"])
 }
 
 /// `cargo xtask size`: builds pkg/ (unless `--no-build`) and prints its sizes, then the
@@ -199,15 +204,7 @@ fn wasm_tests(browser: bool) -> Result<(), String> {
 
 /// The packed SDK inside workerd (Cloudflare Workers' runtime) against a fresh emulator.
 fn workerd_tests() -> Result<(), String> {
-    let emu = emulator::Running::start(&["--quiet"])?;
-    let mut cmd = std::process::Command::new(tools::node22()?);
-    cmd.current_dir(tools::root().join("tests/workerd"))
-        .arg("run.mjs")
-        .env("SOGNI_REST_ENDPOINT", &emu.rest)
-        .env("SOGNI_SOCKET_ENDPOINT", &emu.socket);
-    let result = tools::run(&mut cmd);
-    drop(emu);
-    result
+    node_against_emulator("workerd", &["run.mjs"])
 }
 
 /// Everything CI checks, in order, stopping at the first failure.

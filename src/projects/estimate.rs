@@ -16,7 +16,8 @@ use crate::{Error, Result};
 
 /// What `projects.estimateCost(request)` takes (official `EstimateRequest`).
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", default)]
 pub struct EstimateRequest {
     /// `fast` (default) or `relaxed`.
     pub network: Option<String>,
@@ -77,6 +78,7 @@ impl EstimateRequest {
 
 /// What an estimate resolves to (official `CostEstimation`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase")]
 pub struct CostEstimation {
     /// Cost in the selected token.

@@ -15,7 +15,8 @@ use crate::{Error, Result};
 
 /// ControlNet settings of an image project (`controlNet`).
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", default)]
 pub struct ControlNetParams {
     /// ControlNet model short name, e.g. `canny`.
     pub name: Option<String>,
@@ -31,7 +32,8 @@ pub struct ControlNetParams {
 
 /// Parameters of an image project, field for field as the official `ImageProjectParams`.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", default)]
 pub struct ImageProjectParams {
     /// Always `image` for this struct.
     #[serde(rename = "type", default)]
@@ -65,9 +67,11 @@ pub struct ImageProjectParams {
     /// App/source label for server-side attribution.
     pub app_source: Option<String>,
     /// Input-hash receipt, validated and lower-cased on the wire.
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "unknown"))]
     pub world_generation_receipt: Option<Value>,
     /// Per-project workload attribution. Not read by the request builder: resolve it (with
     /// the client defaults) into [`super::request::RequestContext::attribution`].
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "unknown"))]
     pub attribution: Option<Value>,
     /// LoRA ids, in application order.
     pub loras: Option<Vec<String>>,
@@ -76,8 +80,10 @@ pub struct ImageProjectParams {
     /// Number of previews (they cost money).
     pub number_of_previews: Option<f64>,
     /// SAM 3 selection prompt (`sam3_image_segment_bf16` only); validated as the SDK does.
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "unknown"))]
     pub sam3_prompt: Option<Value>,
     /// BiRefNet: return an RGBA cutout (`birefnet_image_background_removal_fp16` only).
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "unknown"))]
     pub apply_mask: Option<Value>,
     /// Effect of the starting image, 0..1 (default 0.5).
     pub starting_image_strength: Option<f64>,

@@ -41,7 +41,9 @@ pub struct SogniClient {
 impl SogniClient {
     /// Creates a client. With `apiKey` it authenticates at once and connects the socket.
     #[wasm_bindgen(js_name = createInstance)]
-    pub async fn create_instance(config: JsValue) -> Result<SogniClient, JsValue> {
+    pub async fn create_instance(
+        #[wasm_bindgen(unchecked_param_type = "SogniClientConfig")] config: JsValue,
+    ) -> Result<SogniClient, JsValue> {
         if !config.is_object() {
             return Err(err(Error::invalid(
                 "INVALID_CONFIG",
@@ -185,8 +187,8 @@ impl AccountApi {
         &self,
         username: String,
         password: String,
-        remember_me: Option<bool>,
-        app_source: Option<String>,
+        #[wasm_bindgen(js_name = "rememberMe")] remember_me: Option<bool>,
+        #[wasm_bindgen(js_name = "appSource")] app_source: Option<String>,
     ) -> Promise {
         let account = self.shared.account.clone();
         future_to_promise(async move {

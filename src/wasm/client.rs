@@ -23,7 +23,7 @@ const VERSION: &str = env!("CARGO_PKG_VERSION");
 const SEND_WAIT_MS: f64 = 30_000.0;
 
 /// `SogniClient.createInstance` options (the official keys).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, tsify::Tsify)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct ClientConfig {
     #[serde(default)]
@@ -46,6 +46,7 @@ pub(crate) struct ClientConfig {
     #[serde(default)]
     pub(crate) disable_socket: Option<bool>,
     #[serde(default)]
+    #[tsify(type = "Record<string, boolean>")]
     pub(crate) socket_event_subscriptions: Option<serde_json::Map<String, Value>>,
     #[serde(default)]
     pub(crate) app_source: Option<String>,

@@ -10,6 +10,7 @@ mod project;
 mod projects;
 mod rest;
 mod socket;
+mod types;
 
 pub use api::{AccountApi, ApiClient, CurrentAccount, SogniClient};
 pub use project::{Job, Project};

@@ -24,6 +24,14 @@ use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, spawn_local, JsFuture};
 
+#[wasm_bindgen]
+extern "C" {
+    /// An `AbortSignal` (typed for the `.d.ts`; used only through JS).
+    #[wasm_bindgen(typescript_type = "AbortSignal")]
+    #[derive(Debug, Clone)]
+    pub type AbortSignal;
+}
+
 /// How long `cancel()` waits for the server's confirmation (as 5.54).
 const CANCEL_TIMEOUT_MS: f64 = 120_000.0;
 
@@ -387,13 +395,13 @@ impl Project {
     }
 
     /// Result URLs of the completed jobs, in order of first appearance.
-    #[wasm_bindgen(getter, js_name = resultUrls)]
+    #[wasm_bindgen(getter, js_name = resultUrls, unchecked_return_type = "string[]")]
     pub fn result_urls(&self) -> JsValue {
         js(&self.inner.state.borrow().result_urls())
     }
 
     /// The jobs seen so far.
-    #[wasm_bindgen(getter)]
+    #[wasm_bindgen(getter, unchecked_return_type = "Job[]")]
     pub fn jobs(&self) -> Array {
         let ids: Vec<String> = self
             .inner
@@ -429,12 +437,14 @@ impl Project {
 
     /// Resolves with the result URLs; rejects on failure, cancel or `signal` abort.
     /// Never hangs when the network delivers fewer results than requested.
-    #[wasm_bindgen(js_name = waitForCompletion)]
-    pub fn wait_for_completion(&self, signal: JsValue) -> Promise {
-        self.inner.wait(signal)
+    #[wasm_bindgen(js_name = waitForCompletion, unchecked_return_type = "Promise<string[]>")]
+    pub fn wait_for_completion(&self, signal: Option<AbortSignal>) -> Promise {
+        self.inner
+            .wait(signal.map_or(JsValue::UNDEFINED, JsValue::from))
     }
 
     /// Cancels the project; resolves once the server confirms.
+    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn cancel(&self) -> Promise {
         let inner = self.inner.clone();
         future_to_promise(async move { inner.cancel().await })

@@ -8,7 +8,7 @@ use super::glue;
 use super::project::{Project, ProjectInner};
 use crate::Error;
 use js_sys::{Array, Function, Promise};
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -80,23 +80,10 @@ impl ProjectsState {
     }
 
     fn set_available(&self, workers: &Value, supported: &Value) {
-        let list = supported.as_array().cloned().unwrap_or_default();
-        let models: Vec<Value> = workers
-            .as_object()
-            .map(|m| {
-                m.iter()
-                    .map(|(id, count)| {
-                        let known = list.iter().find(|s| s["id"] == id.as_str());
-                        json!({
-                            "id": id,
-                            "name": known.and_then(|k| k["name"].as_str()).map(str::to_string).unwrap_or_else(|| id.replace('-', " ")),
-                            "workerCount": count.as_f64().unwrap_or(0.0),
-                            "media": known.and_then(|k| k["media"].as_str()).unwrap_or("image"),
-                        })
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+        let models: Vec<Value> = crate::models::available::available_models(workers, supported)
+            .into_iter()
+            .filter_map(|m| serde_json::to_value(m).ok())
+            .collect();
         let non_empty = !models.is_empty();
         *self.available.borrow_mut() = models;
         let value = js(&*self.available.borrow());
@@ -402,13 +389,13 @@ impl ProjectsApi {
 #[wasm_bindgen]
 impl ProjectsApi {
     /// Models with workers online, from the latest `swarmModels`.
-    #[wasm_bindgen(getter, js_name = availableModels)]
+    #[wasm_bindgen(getter, js_name = availableModels, unchecked_return_type = "AvailableModel[]")]
     pub fn available_models(&self) -> JsValue {
         js(&*self.shared.projects.available.borrow())
     }
 
     /// Resolves with the available models once the network has announced them.
-    #[wasm_bindgen(js_name = waitForModels)]
+    #[wasm_bindgen(js_name = waitForModels, unchecked_return_type = "Promise<AvailableModel[]>")]
     pub fn wait_for_models(&self, timeout: Option<f64>) -> Promise {
         let state = self.shared.projects.clone();
         future_to_promise(async move { state.wait_for_models(timeout.unwrap_or(10_000.0)).await })
@@ -429,7 +416,11 @@ impl ProjectsApi {
 
     /// Size presets of a model on a network.
     #[wasm_bindgen(js_name = getSizePresets)]
-    pub fn get_size_presets(&self, network: String, model_id: String) -> Promise {
+    pub fn get_size_presets(
+        &self,
+        network: String,
+        #[wasm_bindgen(js_name = "modelId")] model_id: String,
+    ) -> Promise {
         let state = self.shared.projects.clone();
         future_to_promise(async move {
             if network != "fast" && network != "relaxed" {
@@ -477,14 +468,21 @@ impl ProjectsApi {
     /// Creates a project: validates the params (typed errors before any traffic), uploads
     /// reference media (Blob, File, ArrayBuffer, typed array or Buffer, passed to `fetch` as
     /// is), then sends the `jobRequest`. Resolves with the `Project`.
-    pub fn create(&self, params: JsValue) -> Promise {
+    #[wasm_bindgen(unchecked_return_type = "Promise<Project>")]
+    pub fn create(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ImageProjectCreateParams")] params: JsValue,
+    ) -> Promise {
         let state = self.shared.projects.clone();
         future_to_promise(async move { state.create(params).await })
     }
 
     /// Estimates an image project's cost: `{token, usd, spark, sogni}` decimal strings.
-    #[wasm_bindgen(js_name = estimateCost)]
-    pub fn estimate_cost(&self, request: JsValue) -> Promise {
+    #[wasm_bindgen(js_name = estimateCost, unchecked_return_type = "Promise<CostEstimation>")]
+    pub fn estimate_cost(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "EstimateRequest")] request: JsValue,
+    ) -> Promise {
         let state = self.shared.projects.clone();
         future_to_promise(async move { state.estimate_cost(request).await })
     }

@@ -211,7 +211,7 @@ fn workerd_tests() -> Result<(), String> {
 fn test() -> Result<(), String> {
     let started = Instant::now();
     type Step = fn() -> Result<(), String>;
-    let steps: [(&str, Step); 11] = [
+    let steps: [(&str, Step); 12] = [
         ("setup", tools::setup_all),
         ("fmt", || tools::cargo(&["fmt", "--all", "--", "--check"])),
         ("clippy", || {
@@ -241,6 +241,14 @@ fn test() -> Result<(), String> {
         ("wasm tests (node)", || wasm_tests(false)),
         ("wasm tests (chromium)", || wasm_tests(true)),
         ("pkg", pkg::build),
+        ("types", || {
+            let dir = tools::root().join("tests/js");
+            tools::run(
+                std::process::Command::new(tools::node22()?)
+                    .current_dir(&dir)
+                    .args(["node_modules/typescript/bin/tsc", "-p", "types"]),
+            )
+        }),
         ("js tests", js_tests),
         ("workerd", workerd_tests),
         ("conformance", || conformance(&[])),

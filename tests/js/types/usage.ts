@@ -1,0 +1,52 @@
+// Type-checks code a user of the official SDK writes, against the package's .d.ts
+// (`tsc --noEmit -p tests/js/types`). A type error here fails `cargo xtask test`.
+import { SogniClient, ApiError, ValidationError, type ImageProjectCreateParams, type AvailableModel } from 'sogni-wasm';
+
+async function main(file: Blob, bytes: Uint8Array): Promise<string[]> {
+  const sogni = await SogniClient.createInstance({ appId: 'my-app', apiKey: 'key', network: 'fast', logLevel: 'warn' });
+  const models: AvailableModel[] = await sogni.projects.waitForModels();
+  const first: string = models[0].id;
+  const params: ImageProjectCreateParams = {
+    type: 'image',
+    modelId: first,
+    positivePrompt: 'a cat',
+    numberOfMedia: 2,
+    steps: 4,
+    startingImage: file,
+    contextImages: [bytes, true],
+    controlNet: { name: 'canny', image: bytes, strength: 0.5 },
+    sizePreset: 'custom',
+    width: 512,
+    height: 512
+  };
+  const project = await sogni.projects.create(params);
+  project.on('progress', (p: number) => console.log(p));
+  const cost = await sogni.projects.estimateCost({ model: first, imageCount: 1, stepCount: 4, previewCount: 0 });
+  const usd: string = cost.usd;
+  console.log(usd, project.jobs.map((j) => j.id));
+  try {
+    return await project.waitForCompletion(AbortSignal.timeout(1000));
+  } catch (e) {
+    if (e instanceof ApiError) console.log(e.status, e.payload.errorCode, e.retryAfter);
+    if (e instanceof ValidationError) console.log(e.code);
+    throw e;
+  } finally {
+    sogni.dispose();
+  }
+}
+
+export { main };
+
+// The types reject what the SDK would reject at run time (`@ts-expect-error` fails the check
+// if no error is reported).
+async function rejected(): Promise<void> {
+  // @ts-expect-error: steps is a number
+  const bad: ImageProjectCreateParams = { type: 'image', modelId: 'x', steps: 'four' };
+  // @ts-expect-error: a misspelt config key
+  await SogniClient.createInstance({ appId: 'x', apiKeyy: 'k' });
+  // @ts-expect-error: a reference must be media or true, not a string
+  await (null as unknown as SogniClient).projects.create({ type: 'image', modelId: 'x', startingImage: 'cat.png' });
+  console.log(bad);
+}
+
+export { rejected };

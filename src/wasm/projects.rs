@@ -414,6 +414,19 @@ impl ProjectsApi {
         })
     }
 
+    /// The options of a model (steps, guidance, samplers, schedulers, sizes…) from its tier.
+    #[wasm_bindgen(js_name = getModelOptions)]
+    pub fn get_model_options(
+        &self,
+        #[wasm_bindgen(js_name = "modelId")] model_id: String,
+    ) -> Promise {
+        let state = self.shared.projects.clone();
+        future_to_promise(async move {
+            let options = state.model_options(&model_id).await.map_err(js_err)?;
+            Ok(js(&options))
+        })
+    }
+
     /// Size presets of a model on a network.
     #[wasm_bindgen(js_name = getSizePresets)]
     pub fn get_size_presets(

@@ -245,3 +245,17 @@ test('an expired access token is refreshed once before REST and the socket; a sp
   assert.equal(again.currentAccount.isAuthenticated, false);
   again.dispose();
 });
+
+test('getModelOptions gives the tier-derived options; dispose settles a waiting project', async () => {
+  const sogni = await SogniClient.createInstance({ ...base, appId: appId(), apiKey: 'demo-api-key' });
+  await sogni.projects.waitForModels();
+  const options = await sogni.projects.getModelOptions('flux1-schnell-fp8');
+  assert.equal(options.type, 'image');
+  assert.ok(options.steps.max >= options.steps.default && options.steps.default >= options.steps.min);
+  await assert.rejects(sogni.projects.getModelOptions('nope'), (e) => e instanceof ValidationError && e.code === 'INVALID_MODEL');
+  const project = await sogni.projects.create(imageParams({ steps: 12 }));
+  const waiting = project.waitForCompletion();
+  sogni.dispose();
+  await assert.rejects(waiting, SogniError);
+  assert.equal(project.finished, true);
+});

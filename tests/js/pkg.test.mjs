@@ -259,3 +259,22 @@ test('getModelOptions gives the tier-derived options; dispose settles a waiting 
   await assert.rejects(waiting, SogniError);
   assert.equal(project.finished, true);
 });
+
+test('a ControlNet image and context images upload into their own slots', async () => {
+  const sogni = await SogniClient.createInstance({ ...base, appId: appId(), apiKey: 'demo-api-key' });
+  try {
+    await sogni.projects.waitForModels();
+    const before = (await stats()).uploads;
+    const project = await sogni.projects.create(
+      imageParams({ controlNet: { name: 'canny', image: PNG_4x4, strength: 0.6, mode: 'balanced' } })
+    );
+    assert.equal((await project.waitForCompletion()).length, 1);
+    const edit = await sogni.projects.create(
+      imageParams({ modelId: 'qwen_image_edit_2511_fp8_lightning', steps: 4, contextImages: [PNG_4x4, new Blob([PNG_4x4])] })
+    );
+    assert.equal((await edit.waitForCompletion()).length, 1);
+    assert.equal((await stats()).uploads, before + 3, 'cnImage + contextImage1 + contextImage2');
+  } finally {
+    sogni.dispose();
+  }
+});

@@ -17,6 +17,7 @@ use crate::{Error, Result};
 
 /// One entry of `/api/v1/models/list`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 pub struct ModelInfo {
     /// Model id, e.g. `flux1-schnell-fp8`.
     pub id: String,
@@ -39,6 +40,7 @@ fn default_media() -> String {
 
 /// A numeric control: `{min, max, step, default}`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 pub struct NumRange {
     /// Smallest accepted value.
     pub min: f64,
@@ -52,6 +54,7 @@ pub struct NumRange {
 
 /// A choice among values: `{allowed, default}`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 pub struct OptionList<T> {
     /// Accepted values (aliases for samplers and schedulers).
     pub allowed: Vec<T>,
@@ -70,6 +73,7 @@ impl<T> Default for OptionList<T> {
 
 /// Options of an image model (legacy or Comfy tier).
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 pub struct ImageModelOptions {
     /// Steps range.
     pub steps: NumRange,
@@ -87,6 +91,7 @@ pub struct ImageModelOptions {
 
 /// Options of a video model.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase")]
 pub struct VideoModelOptions {
     /// `video-upscale` for upscaling models.
@@ -116,6 +121,7 @@ pub struct VideoModelOptions {
     pub guidance: Option<NumRange>,
     /// Frame-rate choices, passed through unmapped.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "unknown"))]
     pub fps: Option<Value>,
     /// Sampler aliases.
     pub sampler: OptionList<String>,
@@ -125,6 +131,7 @@ pub struct VideoModelOptions {
 
 /// `instruct` limits of a speech model.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase")]
 pub struct InstructOptions {
     /// Maximum length of the delivery direction.
@@ -135,6 +142,7 @@ pub struct InstructOptions {
 
 /// `referenceText` limits of a speech model.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase")]
 pub struct ReferenceTextOptions {
     /// Maximum transcript length.
@@ -143,14 +151,17 @@ pub struct ReferenceTextOptions {
 
 /// `composerMode` default of a music model.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 pub struct BoolDefault {
     /// Default value (absent when the tier gives none).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "unknown"))]
     pub default: Option<Value>,
 }
 
 /// Options of an audio model (music or speech); each field only when the tier declares it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase")]
 pub struct AudioModelOptions {
     /// Steps range.
@@ -169,9 +180,11 @@ pub struct AudioModelOptions {
     pub bpm: Option<NumRange>,
     /// Time signatures (music).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "unknown"))]
     pub timesignature: Option<OptionList<Value>>,
     /// Preset voices (speech).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "unknown"))]
     pub speaker: Option<OptionList<Value>>,
     /// Delivery-direction limits (speech).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -190,9 +203,11 @@ pub struct AudioModelOptions {
     pub guidance: Option<NumRange>,
     /// Languages.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "unknown"))]
     pub language: Option<OptionList<Value>>,
     /// Keys and scales (music).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "unknown"))]
     pub keyscale: Option<OptionList<Value>>,
     /// Composer-mode default (music).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -210,6 +225,7 @@ pub struct AudioModelOptions {
 
 /// What `sogni.projects.getModelOptions(modelId)` returns; serializes with a `type` tag.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(tag = "type", rename_all = "lowercase")]
 // Built once per `create()`/`estimateCost()` call; boxing would only complicate matching.
 #[allow(clippy::large_enum_variant)]

@@ -183,6 +183,7 @@ pub struct AccountApi {
 impl AccountApi {
     /// Signs in with username and password (EIP-712 signed nonce), then connects.
     #[cfg(feature = "wallet")]
+    #[wasm_bindgen(unchecked_return_type = "Promise<LoginData>")]
     pub fn login(
         &self,
         username: String,
@@ -228,13 +229,14 @@ impl AccountApi {
     }
 
     /// `GET /v1/account/me`.
+    #[wasm_bindgen(unchecked_return_type = "Promise<MeData>")]
     pub fn me(&self) -> Promise {
         let account = self.shared.account.clone();
         future_to_promise(async move { account.me().await.map(|v| js(&v)).map_err(err) })
     }
 
     /// `GET /v4/account/balance`; also updates `currentAccount.balance`.
-    #[wasm_bindgen(js_name = refreshBalance)]
+    #[wasm_bindgen(js_name = refreshBalance, unchecked_return_type = "Promise<Balances>")]
     pub fn refresh_balance(&self) -> Promise {
         let shared = self.shared.clone();
         future_to_promise(async move {
@@ -250,13 +252,13 @@ impl AccountApi {
     }
 
     /// Same as `refreshBalance` (official alias).
-    #[wasm_bindgen(js_name = accountBalance)]
+    #[wasm_bindgen(js_name = accountBalance, unchecked_return_type = "Promise<Balances>")]
     pub fn account_balance(&self) -> Promise {
         self.refresh_balance()
     }
 
     /// Switches between `fast` and `relaxed`; resolves with the network the server confirms.
-    #[wasm_bindgen(js_name = switchNetwork)]
+    #[wasm_bindgen(js_name = switchNetwork, unchecked_return_type = "Promise<'fast' | 'relaxed'>")]
     pub fn switch_network(&self, network: String) -> Promise {
         let account = self.shared.account.clone();
         future_to_promise(async move { account.switch_network(&network).await })
@@ -284,31 +286,31 @@ impl CurrentAccount {
     }
 
     /// The signed-in user's name.
-    #[wasm_bindgen(getter)]
+    #[wasm_bindgen(getter, unchecked_return_type = "string | null")]
     pub fn username(&self) -> JsValue {
         self.field("username")
     }
 
     /// Wallet address.
-    #[wasm_bindgen(getter, js_name = walletAddress)]
+    #[wasm_bindgen(getter, js_name = walletAddress, unchecked_return_type = "string | null")]
     pub fn wallet_address(&self) -> JsValue {
         self.field("walletAddress")
     }
 
     /// E-mail.
-    #[wasm_bindgen(getter)]
+    #[wasm_bindgen(getter, unchecked_return_type = "string | null")]
     pub fn email(&self) -> JsValue {
         self.field("email")
     }
 
     /// `{sogni:{settled,credit,debit,net}, spark:{…}}` from the latest `balanceUpdate`.
-    #[wasm_bindgen(getter)]
+    #[wasm_bindgen(getter, unchecked_return_type = "Balances | null")]
     pub fn balance(&self) -> JsValue {
         self.field("balance")
     }
 
     /// `fast` or `relaxed`.
-    #[wasm_bindgen(getter)]
+    #[wasm_bindgen(getter, unchecked_return_type = "'fast' | 'relaxed'")]
     pub fn network(&self) -> JsValue {
         self.field("network")
     }

@@ -402,7 +402,7 @@ impl ProjectsApi {
     }
 
     /// Every model the network supports: `[{id, name, SID, tier, media}]`.
-    #[wasm_bindgen(js_name = getSupportedModels)]
+    #[wasm_bindgen(js_name = getSupportedModels, unchecked_return_type = "Promise<SupportedModel[]>")]
     pub fn get_supported_models(&self) -> Promise {
         let state = self.shared.projects.clone();
         future_to_promise(async move {
@@ -415,7 +415,7 @@ impl ProjectsApi {
     }
 
     /// The options of a model (steps, guidance, samplers, schedulers, sizes…) from its tier.
-    #[wasm_bindgen(js_name = getModelOptions)]
+    #[wasm_bindgen(js_name = getModelOptions, unchecked_return_type = "Promise<ModelOptions>")]
     pub fn get_model_options(
         &self,
         #[wasm_bindgen(js_name = "modelId")] model_id: String,
@@ -428,7 +428,7 @@ impl ProjectsApi {
     }
 
     /// Size presets of a model on a network.
-    #[wasm_bindgen(js_name = getSizePresets)]
+    #[wasm_bindgen(js_name = getSizePresets, unchecked_return_type = "Promise<SizePreset[]>")]
     pub fn get_size_presets(
         &self,
         network: String,
@@ -456,7 +456,7 @@ impl ProjectsApi {
     }
 
     /// Worker counts per model on a network (`{modelId: count}`).
-    #[wasm_bindgen(js_name = getAvailableModels)]
+    #[wasm_bindgen(js_name = getAvailableModels, unchecked_return_type = "Promise<Record<string, number>>")]
     pub fn get_available_models(&self, network: Option<String>) -> Promise {
         let state = self.shared.projects.clone();
         future_to_promise(async move {

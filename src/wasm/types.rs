@@ -30,4 +30,88 @@ export interface Logger {
 
 /** `SogniClient.createInstance` options. */
 export type SogniClientConfig = ClientConfig & { logger?: Logger };
+
+/*
+ * Server answers the SDK passes through untouched (no Rust type holds them), declared once
+ * here with the fields the official SDK documents.
+ */
+
+/** One token's balance; amounts are decimal strings. */
+export interface TokenBalance {
+  settled: string;
+  credit: string;
+  debit: string;
+  net: string;
+  premiumCredit?: string;
+  relaxedUnclaimed?: string;
+  fastUnclaimed?: string;
+}
+
+/** `currentAccount.balance`, `account.refreshBalance()`. */
+export interface Balances {
+  sogni: TokenBalance;
+  spark: TokenBalance;
+}
+
+/** `account.login()`. */
+export interface LoginData {
+  token: string;
+  refreshToken: string;
+  username: string;
+}
+
+/** `account.me()`. */
+export interface MeData {
+  username: string;
+  currentEmail: string;
+  walletAddress: string;
+  emailVerified?: boolean;
+  discord2FA?: boolean;
+  discordLinked?: boolean;
+  discordServerMember?: boolean;
+  discordUsername?: string | null;
+  requestedUpdatedEmail?: string | null;
+}
+
+/** `projects.getSizePresets()`. */
+export interface SizePreset {
+  label: string;
+  id: string;
+  width: number;
+  height: number;
+  ratio: string;
+  aspect: string;
+}
+
+/** `projects.getSupportedModels()`. */
+export interface SupportedModel {
+  id: string;
+  name: string;
+  SID: number;
+  tier: string;
+  media: 'image' | 'video' | 'audio' | 'model';
+}
+
+/** The official `ErrorData` carried by feed error events. */
+export interface ErrorData {
+  code: number;
+  message: string;
+  originalCode?: string;
+}
+
+/** `projects.on('project', …)`. */
+export type ProjectFeedEvent =
+  | { type: 'queued'; projectId: string; queuePosition: number; estimatedStartSeconds?: number | null; queueStatus?: 'waiting' | 'no-workers' }
+  | { type: 'completed'; projectId: string }
+  | { type: 'error'; projectId: string; error: ErrorData };
+
+/** `projects.on('job', …)`. */
+export type JobFeedEvent = { projectId: string; jobId: string } & (
+  | { type: 'initiating' | 'started'; workerName?: string; positivePrompt?: string; negativePrompt?: string; jobIndex?: number }
+  | { type: 'progress'; step?: number; stepCount?: number; progress?: number; etaSeconds?: number; etaMin?: number; etaMax?: number }
+  | { type: 'jobETA'; etaSeconds: number }
+  | { type: 'preview'; url: string }
+  | { type: 'completed'; steps?: number; seed?: number; resultUrl: string | null; isNSFW: boolean; nsfwDetected: boolean; nsfwSources: string[]; userCanceled: boolean; outputFormat?: string }
+  | { type: 'error'; error: ErrorData }
+);
 "#;

@@ -1,6 +1,6 @@
 // Type-checks code a user of the official SDK writes, against the package's .d.ts
 // (`tsc --noEmit -p tests/js/types`). A type error here fails `cargo xtask test`.
-import { SogniClient, ApiError, ValidationError, type ImageProjectCreateParams, type AvailableModel } from 'sogni-wasm';
+import { SogniClient, ApiError, ValidationError, type ImageProjectCreateParams, type AvailableModel, type JobFeedEvent } from 'sogni-wasm';
 
 async function main(file: Blob, bytes: Uint8Array): Promise<string[]> {
   const sogni = await SogniClient.createInstance({ appId: 'my-app', apiKey: 'key', network: 'fast', logLevel: 'warn' });
@@ -50,3 +50,15 @@ async function rejected(): Promise<void> {
 }
 
 export { rejected };
+
+async function account(sogni: SogniClient): Promise<string> {
+  const login = await sogni.account.login('demo', 'pw');
+  const me = await sogni.account.me();
+  const balance = await sogni.account.refreshBalance();
+  const presets = await sogni.projects.getSizePresets('fast', 'flux1-schnell-fp8');
+  const options = await sogni.projects.getModelOptions('flux1-schnell-fp8');
+  sogni.projects.on('job', (e: JobFeedEvent) => console.log(e.type === 'preview' ? e.url : e.jobId));
+  return `${login.token}${me.walletAddress}${balance.spark.net}${presets[0].width}${options.type}${sogni.currentAccount.balance?.sogni.net}`;
+}
+
+export { account };

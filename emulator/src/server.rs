@@ -34,6 +34,14 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/v1/models/list", get(socket_host::models))
         .route("/api/v2/models/tiers", get(socket_host::tiers))
         .route(
+            "/api/v1/job-video/estimate/{*rest}",
+            get(socket_host::video_estimate),
+        )
+        .route(
+            "/api/v1/job-audio/estimate/{*rest}",
+            get(socket_host::audio_estimate),
+        )
+        .route(
             "/api/v1/size-presets/network/{network}/model/{model}",
             get(socket_host::size_presets),
         )

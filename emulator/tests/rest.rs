@@ -251,6 +251,26 @@ async fn socket_host_serves_bare_json() {
     )
     .await;
     assert_eq!(status, 200);
+    let video = "/api/v1/job-video/estimate/spark/ltx23-22b-fp8_t2v_distilled/768/512/121/24";
+    let (status, short) = get(&emu, video, None).await;
+    assert_eq!(status, 200, "{short}");
+    let longer = "/api/v1/job-video/estimate/spark/ltx23-22b-fp8_t2v_distilled/768/512/241/24/0/2";
+    let (_, long) = get(&emu, longer, None).await;
+    let price = |v: &Value| {
+        v["quote"]["project"]["costInToken"]
+            .as_str()
+            .unwrap()
+            .parse::<f64>()
+            .unwrap()
+    };
+    assert!(
+        price(&long) > price(&short),
+        "more frames and clips cost more"
+    );
+    let audio = "/api/v1/job-audio/estimate/spark/ace_step_1.5_turbo/60/8/1";
+    let (status, audio) = get(&emu, audio, None).await;
+    assert_eq!(status, 200, "{audio}");
+    assert!(price(&audio) > 0.0);
     let (status, active) = get(&emu, "/api/v1/artist/projects/active", Some(API_KEY)).await;
     assert_eq!((status, active), (200, json!({"projects": []})));
 }

@@ -95,6 +95,70 @@ pub async fn image_estimate(
     Ok(Json(cost.estimate_json()))
 }
 
+fn known_model<'a>(state: &AppState, parts: &[&'a str], i: usize) -> Result<&'a str, ApiError> {
+    let model = parts.get(i).copied().unwrap_or("");
+    state
+        .catalog
+        .model(model)
+        .map(|_| model)
+        .ok_or_else(|| ApiError::not_found(format!("Unknown model {model}")))
+}
+
+/// `GET /api/v1/job-video/estimate/{tokenType}/{model}/{width}/{height}/{frames}/{fps}[/{steps}/{numberOfMedia}]`.
+pub async fn video_estimate(
+    State(state): Shared,
+    Path(rest): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Json<Value>, ApiError> {
+    let parts: Vec<&str> = rest.split('/').collect();
+    if parts.len() < 6 {
+        return Err(ApiError::bad_request(
+            "video estimate path needs 6 segments",
+        ));
+    }
+    let model = known_model(&state, &parts, 1)?;
+    let width: u32 = seg(&parts, 2, "width")?;
+    let height: u32 = seg(&parts, 3, "height")?;
+    let frames: u32 = seg(&parts, 4, "frames")?;
+    let fps: f64 = seg(&parts, 5, "fps")?;
+    let steps: Option<u32> = parts.get(6).and_then(|s| s.parse().ok()).filter(|s| *s > 0);
+    let count: u32 = parts.get(7).and_then(|s| s.parse().ok()).unwrap_or(1);
+    let cost = state
+        .catalog
+        .video_cost(model, width, height, frames, fps, steps, count);
+    let network = q.get("network").map_or("fast", String::as_str);
+    let cost = state
+        .catalog
+        .for_network(cost, network)
+        .with_token_type(parts[0]);
+    Ok(Json(cost.estimate_json()))
+}
+
+/// `GET /api/v1/job-audio/estimate/{tokenType}/{model}/{duration}/{steps}/{numberOfMedia}`.
+pub async fn audio_estimate(
+    State(state): Shared,
+    Path(rest): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Json<Value>, ApiError> {
+    let parts: Vec<&str> = rest.split('/').collect();
+    if parts.len() < 5 {
+        return Err(ApiError::bad_request(
+            "audio estimate path needs 5 segments",
+        ));
+    }
+    let model = known_model(&state, &parts, 1)?;
+    let duration: f64 = seg(&parts, 2, "duration")?;
+    let steps: u32 = seg(&parts, 3, "steps")?;
+    let count: u32 = seg(&parts, 4, "numberOfMedia")?;
+    let cost = state.catalog.audio_cost(model, duration, steps, count);
+    let network = q.get("network").map_or("fast", String::as_str);
+    let cost = state
+        .catalog
+        .for_network(cost, network)
+        .with_token_type(parts[0]);
+    Ok(Json(cost.estimate_json()))
+}
+
 /// `GET /api/v1/artist/projects/active`: the caller's in-flight project ids.
 pub async fn active_projects(
     State(state): Shared,

@@ -1,7 +1,7 @@
 //! Reads a `jobRequest` payload into what the emulated workers need.
 
 use crate::accounts::TokenType;
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, Media};
 use serde_json::Value;
 
 /// Largest `numberOfImages` the emulator accepts in one project.
@@ -20,9 +20,37 @@ pub struct ControlNet {
     pub has_image: bool,
 }
 
+/// What a video job renders.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VideoRequest {
+    /// Frame count (`keyFrames[0].frames`).
+    pub frames: u32,
+    /// Frames per second of the output.
+    pub fps: f64,
+    /// A `referenceImage` (first frame) was uploaded.
+    pub has_reference_image: bool,
+    /// A `referenceImageEnd` (last frame) was uploaded.
+    pub has_reference_image_end: bool,
+}
+
+/// What an audio job renders.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AudioRequest {
+    /// Seconds.
+    pub duration: f64,
+    /// Beats per minute.
+    pub bpm: f64,
+}
+
 /// The parts of a `jobRequest` the emulator acts on.
 #[derive(Debug, Clone, PartialEq)]
 pub struct JobRequest {
+    /// Image, video or audio (from the model catalog).
+    pub media: Media,
+    /// Video details, for video models.
+    pub video: Option<VideoRequest>,
+    /// Audio details, for audio models.
+    pub audio: Option<AudioRequest>,
     /// Client-made project id, upper-cased.
     pub project_id: String,
     /// `keyFrames[0].modelID`.
@@ -102,12 +130,12 @@ impl JobRequest {
             .and_then(Value::as_str)
             .ok_or_else(|| invalid("keyFrames[0].modelID is missing"))?
             .to_string();
-        if catalog.model(&model).is_none() {
+        let Some(media) = catalog.media_of(&model) else {
             return Err(RequestError {
                 code: "modelNotFound",
                 message: format!("Model {model} is not available on this network"),
             });
-        }
+        };
         let count = raw.get("numberOfImages").and_then(uint).unwrap_or(1);
         if count == 0 || count > u64::from(MAX_MEDIA_PER_PROJECT) {
             return Err(invalid(format!(
@@ -126,6 +154,7 @@ impl JobRequest {
             .min(u64::from(steps)) as u32;
         let preset = kf.get("sizePreset").and_then(Value::as_str);
         let (width, height) = match preset {
+            _ if media == Media::Audio => (0, 0),
             Some("custom") | None if kf.get("width").is_some() => {
                 let w = kf
                     .get("width")
@@ -142,7 +171,8 @@ impl JobRequest {
                 .ok_or_else(|| invalid(format!("unknown sizePreset {id} for {model}")))?,
             _ => catalog.default_size(&model),
         };
-        if !SIDE_RANGE.contains(&width) || !SIDE_RANGE.contains(&height) {
+        if media != Media::Audio && (!SIDE_RANGE.contains(&width) || !SIDE_RANGE.contains(&height))
+        {
             return Err(invalid(format!(
                 "size {width}x{height} out of range 64..=4096"
             )));
@@ -166,7 +196,44 @@ impl JobRequest {
                     has_image: cn.get("hasImage") == Some(&Value::Bool(true)),
                 })
             });
+        let flag = |k: &str| kf.get(k) == Some(&Value::Bool(true));
+        let video = (media == Media::Video).then(|| {
+            let fps = kf
+                .get("fps")
+                .and_then(Value::as_f64)
+                .filter(|f| *f > 0.0 && *f <= 120.0);
+            let fps = fps
+                .or_else(|| catalog.default_fps(&model).map(f64::from))
+                .unwrap_or(16.0);
+            VideoRequest {
+                frames: kf.get("frames").and_then(uint).unwrap_or(81).clamp(1, 1000) as u32,
+                fps,
+                has_reference_image: flag("hasReferenceImage"),
+                has_reference_image_end: flag("hasReferenceImageEnd"),
+            }
+        });
+        let audio = (media == Media::Audio).then(|| AudioRequest {
+            duration: kf
+                .get("duration")
+                .and_then(Value::as_f64)
+                .or_else(|| catalog.default_duration(&model))
+                .unwrap_or(30.0)
+                .clamp(1.0, 600.0),
+            bpm: kf
+                .get("bpm")
+                .and_then(Value::as_f64)
+                .unwrap_or(120.0)
+                .clamp(30.0, 300.0),
+        });
+        let default_format = match media {
+            Media::Image => "png",
+            Media::Video => "mp4",
+            Media::Audio => "mp3",
+        };
         Ok(Self {
+            media,
+            video,
+            audio,
             project_id,
             prompt: kf
                 .get("positivePrompt")
@@ -183,7 +250,7 @@ impl JobRequest {
             output_format: raw
                 .get("outputFormat")
                 .and_then(Value::as_str)
-                .unwrap_or("png")
+                .unwrap_or(default_format)
                 .to_lowercase(),
             disable_safety: raw.get("disableSafety") == Some(&Value::Bool(true)),
             token_type: TokenType::parse(raw.get("tokenType").and_then(Value::as_str)),

@@ -225,15 +225,18 @@ export function splitMedia(params) {
   };
   const json = { ...params };
   delete json.signal;
-  for (const key of ['startingImage', 'gptImageMask', 'leftViewImage', 'backViewImage', 'rightViewImage']) {
+  for (const key of [
+    'startingImage', 'gptImageMask', 'leftViewImage', 'backViewImage', 'rightViewImage',
+    'referenceImage', 'referenceImageEnd', 'referenceAudio', 'referenceAudioIdentity', 'referenceVideo', 'referenceMask'
+  ]) {
     if (key in json && !(key === 'gptImageMask' && typeof json[key] === 'string')) json[key] = take(json[key], key, 0);
   }
   if (json.controlNet && typeof json.controlNet === 'object') {
     json.controlNet = { ...json.controlNet };
     if ('image' in json.controlNet) json.controlNet.image = take(json.controlNet.image, 'cnImage', 0);
   }
-  if (Array.isArray(json.contextImages)) {
-    json.contextImages = json.contextImages.map((v, i) => take(v, 'contextImages', i));
+  for (const key of ['contextImages', 'referenceImages', 'referenceVideos', 'referenceAudios']) {
+    if (Array.isArray(json[key])) json[key] = json[key].map((v, i) => take(v, key, i));
   }
   return { json, media, invalid };
 }

@@ -1,7 +1,8 @@
-//! Image cost estimates: the socket-host GET path `projects.estimateCost()` builds, and the
-//! [`CostEstimation`] it returns from the reply.
+//! Cost estimates: the socket-host GET paths `projects.estimateCost()`,
+//! `estimateVideoCost()` ([`video_estimate_path`]) and `estimateAudioCost()`
+//! ([`audio_estimate_path`]) build, and the [`CostEstimation`] they return from the reply.
 //!
-//! `/api/v2/job/estimate/{tokenType}/{network}/{model}/{imageCount}/{stepCount}/
+//! Image: `/api/v2/job/estimate/{tokenType}/{network}/{model}/{imageCount}/{stepCount}/
 //! {previewCount}/{cn}/{denoise}/{width}/{height}`, switched to `/api/v3/…` with
 //! `/{guidance}/{sampler}/{contextImages}` appended when a sampler or a context-image count
 //! is given, plus `?gptImageQuality=&outputFormat=&billingMode=` when set. Path segments
@@ -187,6 +188,217 @@ pub fn image_estimate_path(
     Ok(path)
 }
 
+/// What `projects.estimateVideoCost(request)` takes (official `VideoEstimateRequest`).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", default)]
+pub struct VideoEstimateRequest {
+    /// FlashVSR source width; sent (with `sourceHeight`) when both are present.
+    #[serde(default, deserialize_with = "present")]
+    pub source_width: Option<Option<f64>>,
+    /// FlashVSR source height.
+    #[serde(default, deserialize_with = "present")]
+    pub source_height: Option<Option<f64>>,
+    /// `spark` or `sogni` (the path carries `undefined` when unset, as officially).
+    pub token_type: Option<String>,
+    /// Model id.
+    #[serde(default)]
+    pub model: String,
+    /// Output width.
+    pub width: Option<f64>,
+    /// Output height.
+    pub height: Option<f64>,
+    /// Duration in seconds; the frame count is computed from it unless `frames` is set.
+    pub duration: Option<f64>,
+    /// Frame count (deprecated; used as-is when non-zero).
+    pub frames: Option<f64>,
+    /// Frames per second.
+    pub fps: Option<f64>,
+    /// Steps; appends `/{steps}/{numberOfMedia}` when set.
+    pub steps: Option<f64>,
+    /// Number of videos (default 1).
+    pub number_of_media: Option<f64>,
+    /// Price Seedance with the video-input rate band.
+    pub has_video_input: Option<bool>,
+    /// Image references of the estimated job (floored; negative values are dropped).
+    pub reference_image_count: Option<f64>,
+    /// MiniMax H3 r2v reference videos.
+    pub reference_video_count: Option<f64>,
+    /// MiniMax H3 r2v combined reference-video seconds.
+    pub reference_video_duration_seconds: Option<f64>,
+    /// Any truthy value implies video-input pricing.
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "unknown"))]
+    pub reference_video: Option<Value>,
+    /// A non-empty array implies video-input pricing.
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "string[]"))]
+    pub reference_video_urls: Option<Value>,
+    /// Network the job will render on (default: the connection's network).
+    pub network: Option<String>,
+    /// Billing intent.
+    pub billing_mode: Option<String>,
+    /// Retired; rejected when present.
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "unknown"))]
+    pub output_scale: Option<Value>,
+}
+
+/// What `projects.estimateAudioCost(request)` takes (official `AudioEstimateRequest`).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", default)]
+pub struct AudioEstimateRequest {
+    /// `spark` or `sogni`.
+    pub token_type: Option<String>,
+    /// Model id.
+    #[serde(default)]
+    pub model: String,
+    /// Seconds of audio.
+    pub duration: Option<f64>,
+    /// Inference steps.
+    pub steps: Option<f64>,
+    /// Number of tracks.
+    pub number_of_media: Option<f64>,
+    /// Network the job will render on (default: the connection's network).
+    pub network: Option<String>,
+    /// Billing intent.
+    pub billing_mode: Option<String>,
+}
+
+/// `encodeURIComponent`: everything but `A-Z a-z 0-9 - _ . ! ~ * ' ( )` is %-encoded.
+fn encode_uri_component(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// A path segment: `encodeURIComponent(String(value))`, `undefined` when unset.
+fn uri_segment(value: Option<&str>) -> String {
+    encode_uri_component(value.unwrap_or("undefined"))
+}
+
+fn uri_number(value: Option<f64>) -> String {
+    uri_segment(value.map(js::number_to_string).as_deref())
+}
+
+/// `params.network ?? connectionNetwork`, sent when truthy.
+fn network_query<'a>(network: Option<&'a str>, current: Option<&'a str>) -> Option<&'a str> {
+    js::truthy_str(network.or(current))
+}
+
+fn with_query(path: String, query: &[(&str, String)]) -> String {
+    if query.is_empty() {
+        path
+    } else {
+        format!("{path}?{}", js::form_urlencode(query))
+    }
+}
+
+/// Builds the socket-host GET path of `estimateVideoCost` exactly as 5.54:
+/// `/api/v1/job-video/estimate/{tokenType}/{model}/{width}/{height}/{frames}/{fps}`, plus
+/// `/{steps}/{numberOfMedia}` when `steps` is set (else `/0/{numberOfMedia}` when that is
+/// not 1), each segment `encodeURIComponent`-ed (unset → `undefined`, a missing duration
+/// gives `NaN` frames), and the query `sourceWidth`, `sourceHeight`, `hasVideoInput`,
+/// `referenceImageCount`, `referenceVideoCount`, `referenceVideoDurationSeconds`,
+/// `network` (the request's, else `current_network`, the network the server last
+/// announced for the connection), `billingMode`. A present `outputScale` is refused.
+pub fn video_estimate_path(
+    req: &VideoEstimateRequest,
+    current_network: Option<&str>,
+) -> Result<String> {
+    super::video::reject_output_scale(req.output_scale.as_ref())?;
+    let frames = match req.frames {
+        Some(f) if js::truthy_number(Some(f)) => f,
+        _ => super::video::calculate_video_frames(
+            &req.model,
+            req.duration.unwrap_or(f64::NAN),
+            req.fps.unwrap_or(f64::NAN),
+        ),
+    };
+    let media = req.number_of_media.unwrap_or(1.0);
+    let mut segments = vec![
+        uri_segment(req.token_type.as_deref()),
+        uri_segment(Some(&req.model)),
+        uri_number(req.width),
+        uri_number(req.height),
+        uri_number(Some(frames)),
+        uri_number(req.fps),
+    ];
+    if req.steps.is_some() || media != 1.0 {
+        segments.push(uri_number(Some(req.steps.unwrap_or(0.0))));
+        segments.push(uri_number(Some(media)));
+    }
+    let mut query: Vec<(&str, String)> = Vec::new();
+    let n = js::number_to_string;
+    if let (Some(w), Some(h)) = (req.source_width, req.source_height) {
+        let text = |v: Option<f64>| v.map_or_else(|| "null".to_string(), n);
+        query.push(("sourceWidth", text(w)));
+        query.push(("sourceHeight", text(h)));
+    }
+    let has_video_input = req.has_video_input == Some(true)
+        || req.reference_video.as_ref().is_some_and(js::truthy)
+        || req
+            .reference_video_urls
+            .as_ref()
+            .and_then(Value::as_array)
+            .is_some_and(|a| !a.is_empty());
+    if has_video_input {
+        query.push(("hasVideoInput", "1".into()));
+    }
+    let counts = [
+        ("referenceImageCount", req.reference_image_count, true),
+        ("referenceVideoCount", req.reference_video_count, true),
+        (
+            "referenceVideoDurationSeconds",
+            req.reference_video_duration_seconds,
+            false,
+        ),
+    ];
+    for (key, value, floor) in counts {
+        if let Some(v) = value.filter(|v| v.is_finite() && *v >= 0.0) {
+            query.push((key, n(if floor { v.floor() } else { v })));
+        }
+    }
+    if let Some(net) = network_query(req.network.as_deref(), current_network) {
+        query.push(("network", net.to_string()));
+    }
+    if let Some(b) = js::truthy_str(req.billing_mode.as_deref()) {
+        query.push(("billingMode", b.to_string()));
+    }
+    let path = format!("/api/v1/job-video/estimate/{}", segments.join("/"));
+    Ok(with_query(path, &query))
+}
+
+/// Builds the socket-host GET path of `estimateAudioCost` exactly as 5.54:
+/// `/api/v1/job-audio/estimate/{tokenType}/{model}/{duration}/{steps}/{numberOfMedia}`
+/// (`encodeURIComponent`-ed, unset → `undefined`) with the query `network` (the request's,
+/// else `current_network`) and `billingMode`.
+pub fn audio_estimate_path(
+    req: &AudioEstimateRequest,
+    current_network: Option<&str>,
+) -> Result<String> {
+    let segments = [
+        uri_segment(req.token_type.as_deref()),
+        uri_segment(Some(&req.model)),
+        uri_number(req.duration),
+        uri_number(req.steps),
+        uri_number(req.number_of_media),
+    ];
+    let mut query: Vec<(&str, String)> = Vec::new();
+    if let Some(net) = network_query(req.network.as_deref(), current_network) {
+        query.push(("network", net.to_string()));
+    }
+    if let Some(b) = js::truthy_str(req.billing_mode.as_deref()) {
+        query.push(("billingMode", b.to_string()));
+    }
+    let path = format!("/api/v1/job-audio/estimate/{}", segments.join("/"));
+    Ok(with_query(path, &query))
+}
+
 fn cost_field(project: &Value, key: &str) -> Result<String> {
     match project.get(key) {
         Some(Value::String(s)) => Ok(s.clone()),
@@ -282,6 +494,17 @@ mod tests {
             image_estimate_path(&req, &options, None).unwrap(),
             "/api/v2/job/estimate/sogni/fast/flux1-schnell-fp8/1/5/0/0/0.65/0/0"
         );
+    }
+
+    #[test]
+    fn uri_components() {
+        assert_eq!(
+            encode_uri_component("a b/é?&=~'()*"),
+            "a%20b%2F%C3%A9%3F%26%3D~'()*"
+        );
+        assert_eq!(uri_number(None), "undefined");
+        assert_eq!(uri_number(Some(f64::NAN)), "NaN");
+        assert_eq!(uri_number(Some(2.5)), "2.5");
     }
 
     #[test]

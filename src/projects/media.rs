@@ -1,5 +1,6 @@
-//! Reference-media helpers of image projects: content-type sniffing, the upload/download
-//! URL queries of the api host, and the GPT Image mask `data:` URI.
+//! Reference-media helpers: content-type sniffing, the image and media upload/download
+//! URL queries of the api host, the [`UploadSlot`]s of video/audio projects, and the GPT
+//! Image mask `data:` URI.
 //!
 //! Queries are `(key, value)` pairs in the order the official SDK appends them; unset
 //! optional values are omitted (5.54 behaviour; 5.17 sent the literal `undefined`). Encode
@@ -169,6 +170,113 @@ pub fn media_result_query(
     q
 }
 
+/// Upload endpoint of audio/video slots (api host).
+pub const MEDIA_UPLOAD_URL_PATH: &str = "/v1/media/uploadUrl";
+
+/// `GET /v1/media/uploadUrl` query: `jobId, type[, id][, contentType]` (the official
+/// `mediaUploadUrl`; unset values are omitted, as 5.54's REST client does).
+pub fn media_upload_query(
+    project_id: &str,
+    slot: &str,
+    id: Option<&str>,
+    content_type: Option<&str>,
+) -> Vec<(&'static str, String)> {
+    let mut q = vec![
+        ("jobId", project_id.to_string()),
+        ("type", slot.to_string()),
+    ];
+    if let Some(id) = id {
+        q.push(("id", id.to_string()));
+    }
+    if let Some(ct) = content_type {
+        q.push(("contentType", ct.to_string()));
+    }
+    q
+}
+
+/// `GET /v1/media/downloadUrl` query of a video result: `jobId, id, type=complete` (no
+/// `contentType`).
+pub fn video_result_query(project_id: &str, job_id: &str) -> Vec<(&'static str, String)> {
+    media_result_query(project_id, job_id, None)
+}
+
+/// `GET /v1/media/downloadUrl` query of a video's exported last frame (Seedance 2.5
+/// `returnLastFrame`, `Job.getLastFrameUrl()`): `jobId, id, type=complete,
+/// artifact=lastFrame`.
+pub fn last_frame_query(project_id: &str, job_id: &str) -> Vec<(&'static str, String)> {
+    let mut q = media_result_query(project_id, job_id, None);
+    q.push(("artifact", "lastFrame".to_string()));
+    q
+}
+
+/// `GET /v1/media/downloadUrl` query of an audio result: `jobId, id, type=complete,
+/// contentType` with the MIME type of the project's `outputFormat` (default `audio/mpeg`).
+pub fn audio_result_query(
+    project_id: &str,
+    job_id: &str,
+    output_format: Option<&str>,
+) -> Vec<(&'static str, String)> {
+    media_result_query(
+        project_id,
+        job_id,
+        Some(audio_content_type_for_format(output_format)),
+    )
+}
+
+/// One reference upload `projects.create()` makes for a video or audio project, in the
+/// official order (see `video::video_upload_slots`, `audio::audio_upload_slots`).
+///
+/// The wasm layer uploads only the media given as bytes (a value of `true` means "already
+/// uploaded": no upload, but the flag stays set), then passes the detected MIME types to
+/// the request builder keyed by [`UploadSlot::key`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadSlot {
+    /// The project param holding the media (`referenceImage`, `contextImages`, …).
+    pub param: &'static str,
+    /// The element of an array param (`contextImages`, `referenceVideos`,
+    /// `referenceAudios`), `None` for a single-media param.
+    pub index: Option<usize>,
+    /// [`IMAGE_UPLOAD_URL_PATH`] or [`MEDIA_UPLOAD_URL_PATH`].
+    pub endpoint: &'static str,
+    /// The `type` query value (`referenceImage`, `contextImage2`, `referenceAudio`, …).
+    pub slot_type: String,
+    /// The `id` query value (MiniMax H3 r2v numbered slots: `referenceVideo2`, …).
+    pub id: Option<String>,
+    /// Key of this upload's content type for the request builder: the keyframe field
+    /// prefix (`referenceImage` → `referenceImageContentType`, `referenceAudio2`, …).
+    pub key: String,
+}
+
+impl UploadSlot {
+    /// The upload-URL query for this slot. `image_id` (a new upper-case UUID) is used by
+    /// the image endpoint only; `content_type` is omitted when unknown.
+    pub fn query(
+        &self,
+        project_id: &str,
+        image_id: &str,
+        content_type: Option<&str>,
+    ) -> Vec<(&'static str, String)> {
+        if self.endpoint == IMAGE_UPLOAD_URL_PATH {
+            image_upload_query(image_id, project_id, &self.slot_type, content_type)
+        } else {
+            media_upload_query(
+                project_id,
+                &self.slot_type,
+                self.id.as_deref(),
+                content_type,
+            )
+        }
+    }
+
+    /// `path?query` of the upload-URL request.
+    pub fn path(&self, project_id: &str, image_id: &str, content_type: Option<&str>) -> String {
+        path_with_query(
+            self.endpoint,
+            &self.query(project_id, image_id, content_type),
+        )
+    }
+}
+
 /// Encodes query pairs as `URLSearchParams` does.
 pub fn query_string(pairs: &[(&str, String)]) -> String {
     js::form_urlencode(pairs)
@@ -331,6 +439,54 @@ mod tests {
             "jobId=P&id=J&type=complete&contentType=audio%2Fwav"
         );
         assert_eq!(audio_content_type_for_format(None), "audio/mpeg");
+    }
+
+    #[test]
+    fn media_queries() {
+        assert_eq!(
+            path_with_query(
+                MEDIA_UPLOAD_URL_PATH,
+                &media_upload_query("P", "referenceAudio", None, Some("audio/mpeg"))
+            ),
+            "/v1/media/uploadUrl?jobId=P&type=referenceAudio&contentType=audio%2Fmpeg"
+        );
+        assert_eq!(
+            query_string(&media_upload_query(
+                "P",
+                "referenceVideo",
+                Some("referenceVideo2"),
+                None
+            )),
+            "jobId=P&type=referenceVideo&id=referenceVideo2"
+        );
+        assert_eq!(
+            path_with_query(MEDIA_DOWNLOAD_URL_PATH, &video_result_query("P", "J")),
+            "/v1/media/downloadUrl?jobId=P&id=J&type=complete"
+        );
+        assert_eq!(
+            query_string(&last_frame_query("P", "J")),
+            "jobId=P&id=J&type=complete&artifact=lastFrame"
+        );
+        assert_eq!(
+            query_string(&audio_result_query("P", "J", Some("flac"))),
+            "jobId=P&id=J&type=complete&contentType=audio%2Fflac"
+        );
+        assert_eq!(
+            query_string(&audio_result_query("P", "J", None)),
+            "jobId=P&id=J&type=complete&contentType=audio%2Fmpeg"
+        );
+        let slot = UploadSlot {
+            param: "referenceImage",
+            index: None,
+            endpoint: IMAGE_UPLOAD_URL_PATH,
+            slot_type: "referenceImage".into(),
+            id: None,
+            key: "referenceImage".into(),
+        };
+        assert_eq!(
+            slot.path("P", "I", Some("image/png")),
+            "/v1/image/uploadUrl?imageId=I&jobId=P&type=referenceImage&contentType=image%2Fpng"
+        );
     }
 
     #[test]

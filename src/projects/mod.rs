@@ -1,5 +1,6 @@
 //! Media projects: parameters, the `jobRequest` they become, and the project/job state machines.
 
+pub mod audio;
 pub mod estimate;
 pub mod feed;
 pub mod job;
@@ -10,6 +11,9 @@ pub mod request;
 pub mod rules;
 pub mod sam3;
 pub mod state;
+pub mod video;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod video_audio_tests;

@@ -9,7 +9,8 @@ use super::projects::{js, ProjectsState};
 use crate::projects::feed;
 use crate::projects::job::JobState;
 use crate::projects::media::{
-    image_result_query, path_with_query, preview_query, IMAGE_DOWNLOAD_URL_PATH,
+    audio_result_query, image_result_query, path_with_query, preview_query, video_result_query,
+    IMAGE_DOWNLOAD_URL_PATH, MEDIA_DOWNLOAD_URL_PATH,
 };
 use crate::projects::state::{
     Effect, JobEvent, ProjectConfig, ProjectEvent, ProjectState, PublicEvent,
@@ -35,6 +36,27 @@ extern "C" {
 /// How long `cancel()` waits for the server's confirmation (as 5.54).
 const CANCEL_TIMEOUT_MS: f64 = 120_000.0;
 
+/// What a project renders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum MediaKind {
+    /// Images (`/v1/image/downloadUrl`).
+    Image,
+    /// Video (`/v1/media/downloadUrl`).
+    Video,
+    /// Audio (`/v1/media/downloadUrl` with a `contentType`).
+    Audio,
+}
+
+impl MediaKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Image => "image",
+            Self::Video => "video",
+            Self::Audio => "audio",
+        }
+    }
+}
+
 /// One tracked project.
 pub(crate) struct ProjectInner {
     pub(crate) id: String,
@@ -46,6 +68,7 @@ pub(crate) struct ProjectInner {
     waiters: RefCell<Vec<Object>>,
     cancel_waiters: RefCell<Vec<Object>>,
     params: Value,
+    media: MediaKind,
     output_format: Option<String>,
     request: Value,
 }
@@ -64,12 +87,14 @@ fn settle(d: &Object, ok: bool, value: &JsValue) {
 }
 
 impl ProjectInner {
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn new(
         id: String,
         config: ProjectConfig,
         client: Rc<Inner>,
         projects: &Rc<ProjectsState>,
         params: Value,
+        media: MediaKind,
         output_format: Option<String>,
         request: Value,
     ) -> Rc<Self> {
@@ -83,6 +108,7 @@ impl ProjectInner {
             waiters: RefCell::new(Vec::new()),
             cancel_waiters: RefCell::new(Vec::new()),
             params,
+            media,
             output_format,
             request,
         })
@@ -228,15 +254,34 @@ impl ProjectInner {
         })
     }
 
+    /// The download-URL request of a job's result: images on `/v1/image/downloadUrl`,
+    /// video and audio on `/v1/media/downloadUrl`.
+    fn result_path(&self, job_id: &str) -> String {
+        let format = self.output_format.as_deref();
+        match self.media {
+            MediaKind::Image => path_with_query(
+                IMAGE_DOWNLOAD_URL_PATH,
+                &image_result_query(&self.id, job_id, format),
+            ),
+            MediaKind::Video => path_with_query(
+                MEDIA_DOWNLOAD_URL_PATH,
+                &video_result_query(&self.id, job_id),
+            ),
+            MediaKind::Audio => path_with_query(
+                MEDIA_DOWNLOAD_URL_PATH,
+                &audio_result_query(&self.id, job_id, format),
+            ),
+        }
+    }
+
     fn fetch_url(self: &Rc<Self>, job_id: String, result: bool) {
         let me = self.clone();
         spawn_local(async move {
-            let query = if result {
-                image_result_query(&me.id, &job_id, me.output_format.as_deref())
+            let path = if result {
+                me.result_path(&job_id)
             } else {
-                preview_query(&me.id, &job_id)
+                path_with_query(IMAGE_DOWNLOAD_URL_PATH, &preview_query(&me.id, &job_id))
             };
-            let path = path_with_query(IMAGE_DOWNLOAD_URL_PATH, &query);
             let url = match me.client.api("GET", &path, None, true).await {
                 Ok(data) => data
                     .get("downloadUrl")
@@ -429,10 +474,10 @@ impl Project {
         js(&self.inner.params)
     }
 
-    /// `image`.
+    /// `image`, `video` or `audio`.
     #[wasm_bindgen(getter, js_name = type)]
     pub fn kind(&self) -> String {
-        "image".into()
+        self.inner.media.as_str().into()
     }
 
     /// Resolves with the result URLs; rejects on failure, cancel or `signal` abort.
@@ -476,7 +521,7 @@ impl Project {
         let jobs: Vec<Value> = st.jobs().iter().map(|j| job_json(j, now)).collect();
         js(&json!({
             "id": self.inner.id,
-            "type": "image",
+            "type": self.inner.media.as_str(),
             "status": st.status().as_str(),
             "progress": st.progress(now),
             "queuePosition": st.queue_position(),
@@ -625,8 +670,7 @@ impl Job {
         let project = self.project.clone();
         let id = self.id.clone();
         future_to_promise(async move {
-            let query = image_result_query(&project.id, &id, project.output_format.as_deref());
-            let path = path_with_query(IMAGE_DOWNLOAD_URL_PATH, &query);
+            let path = project.result_path(&id);
             let data = project
                 .client
                 .api("GET", &path, None, true)

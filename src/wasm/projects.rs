@@ -5,7 +5,7 @@ use super::client::{Inner, Subscriber};
 use super::emitter::Emitter;
 use super::errors::to_js;
 use super::glue;
-use super::project::{Project, ProjectInner};
+use super::project::{MediaKind, Project, ProjectInner};
 use crate::Error;
 use js_sys::{Array, Function, Promise};
 use serde_json::Value;
@@ -203,11 +203,9 @@ impl ProjectsState {
         crate::models::tiers::model_options(&list, tiers, model_id)
     }
 
-    /// Uploads one reference (a Blob passed to `fetch` as is) into `slot` of `project_id`.
-    async fn upload(&self, project_id: &str, slot: &str, value: &JsValue) -> Result<(), Error> {
-        use crate::projects::media::{
-            content_type, image_upload_query, path_with_query, IMAGE_UPLOAD_URL_PATH,
-        };
+    /// The MIME type of a reference: the Blob's own type, else sniffed from its first bytes.
+    async fn content_type_of(value: &JsValue) -> Result<Option<String>, Error> {
+        use crate::projects::media::content_type;
         let blob_type = if glue::is_blob(value) {
             glue::get(value, "type").as_string()
         } else {
@@ -216,35 +214,37 @@ impl ProjectsState {
         let head = JsFuture::from(glue::head_bytes(value, 16))
             .await
             .map_err(|e| super::errors::from_js(&e))?;
-        let head = js_sys::Uint8Array::new(&head).to_vec();
-        let ct = content_type(blob_type.as_deref(), &head);
-        let query = image_upload_query(&glue::uuid_upper(), project_id, slot, ct.as_deref());
-        let data = self
-            .client
-            .api(
-                "GET",
-                &path_with_query(IMAGE_UPLOAD_URL_PATH, &query),
-                None,
-                true,
-            )
-            .await?;
+        Ok(content_type(
+            blob_type.as_deref(),
+            &js_sys::Uint8Array::new(&head).to_vec(),
+        ))
+    }
+
+    /// Mints an upload URL (`path` with its query) and PUTs the reference to it as a Blob.
+    async fn upload(
+        &self,
+        path: &str,
+        value: &JsValue,
+        content_type: Option<&str>,
+    ) -> Result<(), Error> {
+        let data = self.client.api("GET", path, None, true).await?;
         let url = data
             .get("uploadUrl")
             .and_then(Value::as_str)
             .ok_or_else(|| Error::Protocol {
                 message: "uploadUrl answer has no uploadUrl".into(),
             })?;
-        let blob = glue::to_blob(value, ct.clone());
-        self.client.rest.put_blob(url, &blob, ct.as_deref()).await
+        let blob = glue::to_blob(value, content_type.map(str::to_string));
+        self.client.rest.put_blob(url, &blob, content_type).await
     }
 
     /// `projects.create(params)`: validate, upload references, send `jobRequest`.
     pub(crate) async fn create(self: &Rc<Self>, params: JsValue) -> Result<JsValue, JsValue> {
         use crate::projects::media::{
-            context_image_slot, SLOT_CONTROLNET_IMAGE, SLOT_STARTING_IMAGE,
+            context_image_slot, image_upload_query, path_with_query, IMAGE_UPLOAD_URL_PATH,
+            SLOT_CONTROLNET_IMAGE, SLOT_STARTING_IMAGE,
         };
-        use crate::projects::params::ImageProjectParams;
-        use crate::projects::request::{image_job_request, RequestContext};
+        use crate::projects::request::RequestContext;
         use crate::projects::state::ProjectConfig;
         if self.client.is_disposed() {
             return Err(to_js(&Inner::disposed_error()));
@@ -271,13 +271,127 @@ impl ProjectsState {
                     format!("Invalid project params: {e}"),
                 ))
             })?;
-        match json.get("type").and_then(Value::as_str) {
-            Some("image") => {}
-            Some(t @ ("video" | "audio")) => {
-                return Err(js_err(Error::invalid(
-                    "UNSUPPORTED_PROJECT_TYPE",
-                    format!("{t} projects are not supported by this version of sogni-wasm yet"),
-                )))
+        // The references to upload: (param, index, value).
+        let media: Vec<(String, usize, JsValue)> = Array::from(&glue::get(&split, "media"))
+            .iter()
+            .map(|item| {
+                let key = glue::get(&item, "key").as_string().unwrap_or_default();
+                let index = glue::get(&item, "index").as_f64().unwrap_or(0.0) as usize;
+                (key, index, glue::get(&item, "value"))
+            })
+            .collect();
+        let find = |param: &str, index: usize| {
+            media
+                .iter()
+                .find(|(k, i, _)| k == param && *i == index)
+                .map(|(_, _, v)| v.clone())
+        };
+        let project_id = glue::uuid_upper();
+        let ctx = RequestContext {
+            app_source: self.client.config.app_source.clone(),
+            attribution: Vec::new(),
+        };
+        // (upload path with query, value, content type)
+        let mut uploads: Vec<(String, JsValue, Option<String>)> = Vec::new();
+        let kind = json
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        let (request, config) = match kind.as_str() {
+            "image" => {
+                use crate::projects::params::ImageProjectParams;
+                use crate::projects::request::image_job_request;
+                let p = ImageProjectParams::from_value(&json)
+                    .map_err(js_err)?
+                    .normalized_for_create();
+                let options = self.model_options(&p.model_id).await.map_err(js_err)?;
+                let request = image_job_request(&p, &project_id, &options, &ctx).map_err(js_err)?;
+                for (key, index, value) in &media {
+                    let slot = match key.as_str() {
+                        "startingImage" => SLOT_STARTING_IMAGE.to_string(),
+                        "cnImage" => SLOT_CONTROLNET_IMAGE.to_string(),
+                        "contextImages" => context_image_slot(*index),
+                        other => other.to_string(),
+                    };
+                    let ct = Self::content_type_of(value).await.map_err(js_err)?;
+                    let query =
+                        image_upload_query(&glue::uuid_upper(), &project_id, &slot, ct.as_deref());
+                    uploads.push((
+                        path_with_query(IMAGE_UPLOAD_URL_PATH, &query),
+                        value.clone(),
+                        ct,
+                    ));
+                }
+                let config = ProjectConfig {
+                    id: project_id.clone(),
+                    number_of_media: request["numberOfImages"].as_u64().unwrap_or(1) as u32,
+                    steps: p.steps.map(|s| s as u32),
+                    number_of_previews: p.number_of_previews.map(|n| n as u32),
+                    disable_nsfw_filter: p.disable_nsfw_filter.unwrap_or(false),
+                };
+                (request, config)
+            }
+            "video" | "audio" => {
+                use crate::projects::audio::{
+                    audio_job_request, audio_upload_slots, AudioProjectParams,
+                };
+                use crate::projects::video::{
+                    video_job_request, video_upload_slots, VideoProjectParams,
+                };
+                let video = kind == "video";
+                let (model_id, slots, steps, disable) = if video {
+                    let p = VideoProjectParams::from_value(&json).map_err(js_err)?;
+                    p.reject_retired_output_scale().map_err(js_err)?;
+                    (
+                        p.model_id.clone(),
+                        video_upload_slots(&p),
+                        p.steps,
+                        p.disable_nsfw_filter,
+                    )
+                } else {
+                    let p = AudioProjectParams::from_value(&json).map_err(js_err)?;
+                    (
+                        p.model_id.clone(),
+                        audio_upload_slots(&p),
+                        p.steps,
+                        p.disable_nsfw_filter,
+                    )
+                };
+                let options = self.model_options(&model_id).await.map_err(js_err)?;
+                let mut content_types = Vec::new();
+                let mut pending = Vec::new();
+                for slot in &slots {
+                    // Media given as `true` is already uploaded: no upload, no content type.
+                    let Some(value) = find(slot.param, slot.index.unwrap_or(0)) else {
+                        continue;
+                    };
+                    let ct = Self::content_type_of(&value).await.map_err(js_err)?;
+                    if let Some(ct) = &ct {
+                        content_types.push((slot.key.clone(), ct.clone()));
+                    }
+                    pending.push((slot, value, ct));
+                }
+                let request = if video {
+                    let p = VideoProjectParams::from_value(&json).map_err(js_err)?;
+                    video_job_request(&p, &project_id, &options, &ctx, &content_types)
+                } else {
+                    let p = AudioProjectParams::from_value(&json).map_err(js_err)?;
+                    audio_job_request(&p, &project_id, &options, &ctx, &content_types)
+                }
+                .map_err(js_err)?;
+                for (slot, value, ct) in pending {
+                    let query = slot.query(&project_id, &glue::uuid_upper(), ct.as_deref());
+                    uploads.push((path_with_query(slot.endpoint, &query), value, ct));
+                }
+                let config = ProjectConfig {
+                    id: project_id.clone(),
+                    number_of_media: request["numberOfImages"].as_u64().unwrap_or(1) as u32,
+                    steps: steps.map(|s| s as u32),
+                    number_of_previews: None,
+                    disable_nsfw_filter: disable.unwrap_or(false),
+                };
+                (request, config)
             }
             _ => {
                 return Err(js_err(Error::invalid(
@@ -285,45 +399,26 @@ impl ProjectsState {
                     "type must be 'image', 'video' or 'audio'",
                 )))
             }
-        }
-        let p = ImageProjectParams::from_value(&json)
-            .map_err(js_err)?
-            .normalized_for_create();
-        let options = self.model_options(&p.model_id).await.map_err(js_err)?;
-        let project_id = glue::uuid_upper();
-        let ctx = RequestContext {
-            app_source: self.client.config.app_source.clone(),
-            attribution: Vec::new(),
         };
-        let request = image_job_request(&p, &project_id, &options, &ctx).map_err(js_err)?;
-        let media = Array::from(&glue::get(&split, "media"));
-        for item in media.iter() {
-            let key = glue::get(&item, "key").as_string().unwrap_or_default();
-            let index = glue::get(&item, "index").as_f64().unwrap_or(0.0) as usize;
-            let slot = match key.as_str() {
-                "startingImage" => SLOT_STARTING_IMAGE.to_string(),
-                "cnImage" => SLOT_CONTROLNET_IMAGE.to_string(),
-                "contextImages" => context_image_slot(index),
-                other => other.to_string(),
-            };
-            self.upload(&project_id, &slot, &glue::get(&item, "value"))
+        // Every check has passed: only now does anything go on the wire.
+        for (path, value, ct) in &uploads {
+            self.upload(path, value, ct.as_deref())
                 .await
                 .map_err(js_err)?;
         }
-        let config = ProjectConfig {
-            id: project_id.clone(),
-            number_of_media: request["numberOfImages"].as_u64().unwrap_or(1) as u32,
-            steps: p.steps.map(|s| s as u32),
-            number_of_previews: p.number_of_previews.map(|n| n as u32),
-            disable_nsfw_filter: p.disable_nsfw_filter.unwrap_or(false),
-        };
         let output_format = request["outputFormat"].as_str().map(str::to_string);
+        let media_kind = match kind.as_str() {
+            "video" => MediaKind::Video,
+            "audio" => MediaKind::Audio,
+            _ => MediaKind::Image,
+        };
         let inner = ProjectInner::new(
             project_id,
             config,
             self.client.clone(),
             self,
             json,
+            media_kind,
             output_format,
             request.clone(),
         );
@@ -335,6 +430,35 @@ impl ProjectsState {
             return Err(e);
         }
         Ok(JsValue::from(Project::new(inner)))
+    }
+
+    /// `projects.estimateVideoCost` / `estimateAudioCost`.
+    pub(crate) async fn estimate_media_cost(
+        self: &Rc<Self>,
+        req: JsValue,
+        video: bool,
+    ) -> Result<JsValue, JsValue> {
+        use crate::projects::estimate::{
+            audio_estimate_path, cost_from_estimate, video_estimate_path, AudioEstimateRequest,
+            VideoEstimateRequest,
+        };
+        let bad = |e: serde_wasm_bindgen::Error| {
+            js_err(Error::invalid(
+                "INVALID_PARAMS",
+                format!("Invalid estimate request: {e}"),
+            ))
+        };
+        let network = self.client.network.borrow().clone();
+        let path = if video {
+            let r: VideoEstimateRequest = serde_wasm_bindgen::from_value(req).map_err(bad)?;
+            video_estimate_path(&r, Some(&network))
+        } else {
+            let r: AudioEstimateRequest = serde_wasm_bindgen::from_value(req).map_err(bad)?;
+            audio_estimate_path(&r, Some(&network))
+        }
+        .map_err(js_err)?;
+        let body = self.client.socket_get(&path).await.map_err(js_err)?;
+        Ok(js(&cost_from_estimate(&body).map_err(js_err)?))
     }
 
     /// `projects.estimateCost(request)`.
@@ -498,6 +622,26 @@ impl ProjectsApi {
     ) -> Promise {
         let state = self.shared.projects.clone();
         future_to_promise(async move { state.estimate_cost(request).await })
+    }
+
+    /// Estimates a video project's cost (`{token, usd, spark, sogni}`).
+    #[wasm_bindgen(js_name = estimateVideoCost, unchecked_return_type = "Promise<CostEstimation>")]
+    pub fn estimate_video_cost(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "VideoEstimateRequest")] request: JsValue,
+    ) -> Promise {
+        let state = self.shared.projects.clone();
+        future_to_promise(async move { state.estimate_media_cost(request, true).await })
+    }
+
+    /// Estimates an audio project's cost (`{token, usd, spark, sogni}`).
+    #[wasm_bindgen(js_name = estimateAudioCost, unchecked_return_type = "Promise<CostEstimation>")]
+    pub fn estimate_audio_cost(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "AudioEstimateRequest")] request: JsValue,
+    ) -> Promise {
+        let state = self.shared.projects.clone();
+        future_to_promise(async move { state.estimate_media_cost(request, false).await })
     }
 
     /// Listens for `availableModels`, `project` and `job` events.

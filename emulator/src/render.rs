@@ -9,8 +9,10 @@
 //! along its edges and dark areas, and a `progress` below 1 produces a blurry, noisy preview
 //! of the final picture.
 
+pub mod audio;
 mod post;
 mod scene;
+pub mod video;
 
 use image::codecs::jpeg::JpegEncoder;
 use image::codecs::png::{CompressionType, FilterType as PngFilter, PngEncoder};
@@ -128,6 +130,23 @@ pub enum RenderError {
         /// The encoder's error.
         #[source]
         source: image::ImageError,
+    },
+    /// A [`video::VideoSpec`] is out of range (odd or too large a size, no frames, bad fps).
+    #[error("invalid video spec: {0}")]
+    InvalidVideo(String),
+    /// The video's end image is not a decodable PNG, JPEG or WebP.
+    #[error("undecodable end image: {0}")]
+    EndImage(#[source] image::ImageError),
+    /// An [`audio::AudioSpec`] is out of range (duration, sample rate).
+    #[error("invalid audio spec: {0}")]
+    InvalidAudio(String),
+    /// The audio encoder failed (not expected for valid specs).
+    #[error("could not encode {format:?} audio: {message}")]
+    AudioEncode {
+        /// The requested audio format.
+        format: audio::AudioFormat,
+        /// The encoder's message.
+        message: String,
     },
 }
 

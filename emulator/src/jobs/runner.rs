@@ -47,16 +47,30 @@ pub fn preview_steps(steps: u32, previews: u32) -> Vec<u32> {
 /// The per-job price in millionths of the paying token.
 pub fn job_price(state: &AppState, project: &Project) -> i64 {
     let r = &project.request;
-    let cost = state.catalog.image_cost(
-        &r.model,
-        1,
-        r.steps,
-        r.previews,
-        r.width,
-        r.height,
-        r.control_net.is_some(),
-        r.denoise(),
-    );
+    let cost = if let Some(v) = &r.video {
+        state.catalog.video_cost(
+            &r.model,
+            r.width,
+            r.height,
+            v.frames,
+            v.fps,
+            Some(r.steps),
+            1,
+        )
+    } else if let Some(a) = &r.audio {
+        state.catalog.audio_cost(&r.model, a.duration, r.steps, 1)
+    } else {
+        state.catalog.image_cost(
+            &r.model,
+            1,
+            r.steps,
+            r.previews,
+            r.width,
+            r.height,
+            r.control_net.is_some(),
+            r.denoise(),
+        )
+    };
     match r.token_type {
         crate::accounts::TokenType::Spark => to_micros(cost.spark),
         crate::accounts::TokenType::Sogni => to_micros(cost.sogni),
@@ -165,6 +179,61 @@ async fn render(
     .map_err(|e| e.to_string())?
 }
 
+/// Renders a job's final media: (bytes, MIME type).
+async fn render_final(
+    state: &AppState,
+    project: &Project,
+    seed: u64,
+) -> Result<(Vec<u8>, &'static str), String> {
+    use crate::render::audio::{render_audio, AudioFormat, AudioSpec};
+    use crate::render::video::{render_mp4, VideoSpec};
+    let req = &project.request;
+    if let Some(v) = req.video.clone() {
+        let upload = |slot: &str, used: bool| {
+            used.then(|| state.storage.get(&upload_key(&req.project_id, slot, None)))
+                .flatten()
+                .map(|o| o.bytes)
+        };
+        let start = upload("referenceImage", v.has_reference_image);
+        let end = upload("referenceImageEnd", v.has_reference_image_end);
+        let (width, height, prompt) = (req.width, req.height, req.prompt.clone());
+        return tokio::task::spawn_blocking(move || {
+            let spec = VideoSpec {
+                width: width & !1,
+                height: height & !1,
+                frames: v.frames,
+                fps: v.fps,
+                seed,
+                prompt: &prompt,
+                starting_image: start.as_deref(),
+                end_image: end.as_deref(),
+            };
+            render_mp4(&spec)
+                .map(|b| (b, "video/mp4"))
+                .map_err(|e| e.to_string())
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+    }
+    if let Some(a) = req.audio.clone() {
+        let format =
+            AudioFormat::from_output_format(&req.output_format).unwrap_or(AudioFormat::Mp3);
+        let prompt = req.prompt.clone();
+        return tokio::task::spawn_blocking(move || {
+            let spec = AudioSpec::new(a.duration, a.bpm, seed, &prompt, format);
+            render_audio(&spec)
+                .map(|b| (b, format.mime()))
+                .map_err(|e| e.to_string())
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+    }
+    let format = ImageFormat::from_output_format(&req.output_format).unwrap_or(ImageFormat::Png);
+    render(state, project, seed, 1.0, format)
+        .await
+        .map(|b| (b, format.mime()))
+}
+
 async fn run_job(state: &AppState, project: &Project, index: u32) {
     let req = &project.request;
     let img_id = uuid::Uuid::new_v4().to_string().to_uppercase();
@@ -237,20 +306,19 @@ async fn run_job(state: &AppState, project: &Project, index: u32) {
     }
     let nsfw = state.config.is_nsfw(&req.prompt);
     let withheld = nsfw && !req.disable_safety;
-    let format = ImageFormat::from_output_format(&req.output_format).unwrap_or(ImageFormat::Png);
     let rendered = if withheld {
-        Ok(Vec::new())
+        Ok((Vec::new(), ""))
     } else {
-        render(state, project, seed, 1.0, format).await
+        render_final(state, project, seed).await
     };
     if cancelled(project) {
         return;
     }
     match rendered {
-        Ok(bytes) => {
+        Ok((bytes, mime)) => {
             if !withheld {
                 let key = result_key(&req.project_id, &img_id, "complete");
-                state.storage.put(&key, bytes.into(), format.mime());
+                state.storage.put(&key, bytes.into(), mime);
             }
             set_job(project, index, |j| {
                 j.status = JobStatus::Completed;

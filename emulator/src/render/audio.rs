@@ -1088,7 +1088,13 @@ mod timing_probe {
                 let t_pcm = t.elapsed();
                 let t = std::time::Instant::now();
                 let bytes = render_audio(&spec).unwrap();
-                eprintln!("{format:?} {secs}s: {} bytes in {:?} (synth alone {:?}), samples {}", bytes.len(), t.elapsed(), t_pcm, pcm.len());
+                eprintln!(
+                    "{format:?} {secs}s: {} bytes in {:?} (synth alone {:?}), samples {}",
+                    bytes.len(),
+                    t.elapsed(),
+                    t_pcm,
+                    pcm.len()
+                );
             }
         }
     }

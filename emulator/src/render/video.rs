@@ -1587,15 +1587,13 @@ mod h264 {
                 let b = (y0 + r) * w + x0;
                 src.y[a..a + 16] == prev.y[b..b + 16]
             });
-            luma && [(&src.u, &prev.u), (&src.v, &prev.v)]
-                .iter()
-                .all(|(s, p)| {
-                    (0..8).all(|r| {
-                        let a = (mby * 8 + r) * (w / 2) + mbx * 8;
-                        let b = (y0 / 2 + r) * (w / 2) + x0 / 2;
-                        s[a..a + 8] == p[b..b + 8]
-                    })
+            luma && [(&src.u, &prev.u), (&src.v, &prev.v)].iter().all(|(s, p)| {
+                (0..8).all(|r| {
+                    let a = (mby * 8 + r) * (w / 2) + mbx * 8;
+                    let b = (y0 / 2 + r) * (w / 2) + x0 / 2;
+                    s[a..a + 8] == p[b..b + 8]
                 })
+            })
         }
 
         /// Chroma motion compensation (eighth-pel bilinear) for a luma vector.
@@ -1603,7 +1601,10 @@ mod h264 {
             let r = &self.prev;
             let (cw, ch) = ((r.width / 2) as i32, (r.height / 2) as i32);
             let (fx, fy) = (mv.x & 7, mv.y & 7);
-            let (x0, y0) = ((mbx * 8) as i32 + (mv.x >> 3), (mby * 8) as i32 + (mv.y >> 3));
+            let (x0, y0) = (
+                (mbx * 8) as i32 + (mv.x >> 3),
+                (mby * 8) as i32 + (mv.y >> 3),
+            );
             let mut out = [[0u8; 64]; 2];
             if fx == 0 && fy == 0 && x0 >= 0 && y0 >= 0 && x0 + 8 <= cw && y0 + 8 <= ch {
                 for (k, plane) in [&r.u, &r.v].into_iter().enumerate() {
@@ -2765,22 +2766,41 @@ mod timing_probe {
     #[test]
     #[ignore]
     fn timing_probe() {
-        for (w, h, n, fps) in [(640u32, 360u32, 81u32, 16.0), (320, 192, 49, 24.0), (1280, 720, 121, 24.0)] {
+        for (w, h, n, fps) in [
+            (640u32, 360u32, 81u32, 16.0),
+            (320, 192, 49, 24.0),
+            (1280, 720, 121, 24.0),
+        ] {
             let spec = VideoSpec::new(w, h, n, fps, 42, "a misty lake");
             let t = std::time::Instant::now();
             let bytes = render_mp4(&spec).unwrap();
             let el = t.elapsed();
             let img = render_image_png(w, h, 3, "start");
-            let mut i2v = spec; i2v.starting_image = Some(&img); i2v.end_image = Some(&img);
+            let mut i2v = spec;
+            i2v.starting_image = Some(&img);
+            i2v.end_image = Some(&img);
             let t = std::time::Instant::now();
             let b2 = render_mp4(&i2v).unwrap();
             let el2 = t.elapsed();
             let t = std::time::Instant::now();
             let png = render_last_frame_png(&spec).unwrap();
-            eprintln!("{w}x{h}x{n}: t2v {} B in {el:?}; i2v {} B in {el2:?}; last png {} B in {:?}", bytes.len(), b2.len(), png.len(), t.elapsed());
+            eprintln!(
+                "{w}x{h}x{n}: t2v {} B in {el:?}; i2v {} B in {el2:?}; last png {} B in {:?}",
+                bytes.len(),
+                b2.len(),
+                png.len(),
+                t.elapsed()
+            );
         }
     }
     fn render_image_png(w: u32, h: u32, seed: u64, prompt: &str) -> Vec<u8> {
-        super::super::render_image(&super::super::RenderSpec::new(w, h, seed, prompt, ImageFormat::Png)).unwrap()
+        super::super::render_image(&super::super::RenderSpec::new(
+            w,
+            h,
+            seed,
+            prompt,
+            ImageFormat::Png,
+        ))
+        .unwrap()
     }
 }

@@ -1074,28 +1074,3 @@ mod tests {
         assert_eq!(pcm(f64::NAN), pcm(120.0));
     }
 }
-#[cfg(test)]
-mod timing_probe {
-    use super::*;
-    #[test]
-    #[ignore]
-    fn audio_timing() {
-        for format in [AudioFormat::Wav, AudioFormat::Flac, AudioFormat::Mp3] {
-            for secs in [30.0, 600.0] {
-                let spec = AudioSpec::new(secs, 120.0, 7, "an upbeat synth pop tune", format);
-                let t = std::time::Instant::now();
-                let pcm = render_pcm(&spec).unwrap();
-                let t_pcm = t.elapsed();
-                let t = std::time::Instant::now();
-                let bytes = render_audio(&spec).unwrap();
-                eprintln!(
-                    "{format:?} {secs}s: {} bytes in {:?} (synth alone {:?}), samples {}",
-                    bytes.len(),
-                    t.elapsed(),
-                    t_pcm,
-                    pcm.len()
-                );
-            }
-        }
-    }
-}

@@ -13,8 +13,7 @@
 //! Constrained Baseline stream (profile 66 with constraint_set0/1, so `avc1.42C0xx`; CAVLC,
 //! one slice per picture, deblocking off, POC type 2, no B pictures) made of Intra 16×16
 //! macroblocks and integer-pel P 16×16 / P_Skip macroblocks at a fixed QP per picture
-//! ([`h264::QP_KEY`] for IDR pictures, [`h264::QP_PAN`] while panning,
-//! [`h264::QP_FADE`] during dissolves). The pan moves by whole, even pixels and the encoder
+//! (26 for IDR pictures, 28 while panning, 24 during dissolves). The pan moves by whole, even pixels and the encoder
 //! knows the step, so a macroblock whose source merely moved is coded as a skip (or a bare
 //! motion vector) without any search; only the revealed edge and dissolves cost real work.
 //! IDR pictures start the stream, repeat every [`KEYFRAME_INTERVAL_SECS`] seconds, and also

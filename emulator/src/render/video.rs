@@ -13,9 +13,10 @@
 //! Constrained Baseline stream (profile 66 with constraint_set0/1, so `avc1.42C0xx`; CAVLC,
 //! one slice per picture, deblocking off, POC type 2, no B pictures) made of Intra 16×16
 //! macroblocks and integer-pel P 16×16 / P_Skip macroblocks at a fixed QP per picture
-//! (26 for IDR pictures, 28 while panning, 24 during dissolves). The pan moves by whole, even pixels and the encoder
-//! knows the step, so a macroblock whose source merely moved is coded as a skip (or a bare
-//! motion vector) without any search; only the revealed edge and dissolves cost real work.
+//! (26 for IDR pictures, 28 while panning, 24 during dissolves). The pan moves by whole,
+//! even pixels and the encoder knows the step, so a macroblock whose source merely moved is
+//! coded as a skip (or a bare motion vector) without any search; only the revealed edge and
+//! dissolves cost real work.
 //! IDR pictures start the stream, repeat every [`KEYFRAME_INTERVAL_SECS`] seconds, and also
 //! end each dissolve (the first frame without the starting image, the end-image frame), so
 //! no ghost of a dissolve lingers. The stream is wrapped in a minimal "fast start" MP4
@@ -424,7 +425,8 @@ fn rgb_to_planes(rgb: &[u8], w: usize, h: usize) -> Planes {
 mod h264 {
     /// `profile_idc` of the stream: Baseline.
     pub(super) const PROFILE_IDC: u8 = 66;
-    /// `constraint_set0_flag` and `constraint_set1_flag`: Constrained Baseline (also Main-compatible).
+    /// `constraint_set0_flag` and `constraint_set1_flag`: Constrained Baseline (decodable as
+    /// Main too).
     pub(super) const CONSTRAINT_FLAGS: u8 = 0b1100_0000;
     /// QP of IDR pictures.
     pub(super) const QP_KEY: i32 = 26;
@@ -2717,17 +2719,24 @@ mod tests {
         let mut i2v = VideoSpec::new(480, 272, 49, 24.0, 77, "a lighthouse");
         i2v.starting_image = Some(&start);
         i2v.end_image = Some(&end);
-        let videos = [
+        let start640 = render_image_png(640, 360, 13, "a red barn in a wheat field");
+        let mut videos = [
             (
                 "t2v-640x360x81.mp4",
                 VideoSpec::new(640, 360, 81, 16.0, 42, "a misty lake"),
             ),
             ("i2v-480x272x49.mp4", i2v),
             (
+                "i2v-640x360x81.mp4",
+                VideoSpec::new(640, 360, 81, 16.0, 42, "a misty lake"),
+            ),
+            (
                 "odd-330x186x30.mp4",
                 VideoSpec::new(330, 186, 30, 25.0, 5, "desert"),
             ),
         ];
+        videos[2].1.starting_image = Some(&start640);
+        videos[2].1.end_image = Some(&end);
         for (name, spec) in videos {
             let t = Instant::now();
             let bytes = render_mp4(&spec).unwrap();

@@ -550,7 +550,7 @@ fn or_number(value: Option<f64>, fallback: f64) -> Value {
 }
 
 /// Top-level template fields; the comment in the SDK says Mac workers need all of them.
-fn template_request() -> Map<String, Value> {
+pub(crate) fn template_request() -> Map<String, Value> {
     let Value::Object(map) = json!({
         "selectedUpscalingModel": "OFF",
         "cnVideoFramesSketch": [],
@@ -579,7 +579,7 @@ fn template_request() -> Map<String, Value> {
 }
 
 /// Keyframe template fields (constants the workers expect to find).
-fn template_key_frame() -> Map<String, Value> {
+pub(crate) fn template_key_frame() -> Map<String, Value> {
     let Value::Object(map) = json!({
         "stepsIsEnabled": true,
         "siRotation": 0,

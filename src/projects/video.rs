@@ -25,7 +25,7 @@ use serde_json::{json, Map, Value};
 
 use super::js;
 use super::media::{UploadSlot, IMAGE_UPLOAD_URL_PATH, MEDIA_UPLOAD_URL_PATH};
-use super::request::RequestContext;
+use super::request::{template_key_frame, template_request, RequestContext};
 use super::rules::{normalize_world_generation_receipt, validate_number};
 use crate::models::tiers::{
     validate_sampler, validate_scheduler, ModelOptions, NumRange, VideoModelOptions,
@@ -1475,21 +1475,8 @@ pub(crate) struct Base<'a> {
 /// The common keyframe fields over the worker template (`negativePrompt` only when
 /// `Some` and non-empty; callers pass `None` where the official code deletes it).
 pub(crate) fn base_key_frame(b: &Base<'_>, receipt: Option<Value>) -> Map<String, Value> {
-    let Value::Object(mut kf) = json!({
-        "stepsIsEnabled": true, "siRotation": 0, "siDragOffsetIsEnabled": true, "strength": 0.5,
-        "siZoomScaleIsEnabled": true, "isEnabled": true, "processing": "CPU, GPU",
-        "useLastImageAsGuideImageInAnimation": true, "guidanceScaleIsEnabled": true,
-        "siImageBackgroundColor": "black", "cnDragOffset": [0, 0], "scheduler": null,
-        "timeStepSpacing": null, "cnRotation": 0, "siZoomScale": 1, "modelID": b.model_id,
-        "cnRotationIsEnabled": true, "negativePrompt": "", "startingImageZoomPanIsOn": false,
-        "siRotationIsEnabled": true, "cnImageBackgroundColor": "clear",
-        "strengthIsEnabled": true, "siDragOffset": [0, 0],
-        "useLastImageAsCNImageInAnimation": false, "controlNetZoomPanIsOn": false,
-        "cnZoomScaleIsEnabled": true, "currentControlNets": null, "stylePrompt": "",
-        "cnDragOffsetIsEnabled": true, "frameIndex": 0, "startingImage": null, "cnZoomScale": 1
-    }) else {
-        unreachable!("literal object")
-    };
+    let mut kf = template_key_frame();
+    kf.insert("modelID".into(), Value::from(b.model_id));
     // `steps`, `guidanceScale`, `seed` and `positivePrompt` replace template values; an
     // unset one is `undefined`, which JSON drops.
     for (key, value) in [
@@ -1497,13 +1484,15 @@ pub(crate) fn base_key_frame(b: &Base<'_>, receipt: Option<Value>) -> Map<String
         ("guidanceScale", b.guidance),
         ("seed", b.seed),
     ] {
-        if let Some(v) = value {
-            kf.insert(key.into(), js::number(v));
-        }
+        match value {
+            Some(v) => kf.insert(key.into(), js::number(v)),
+            None => kf.remove(key),
+        };
     }
-    if let Some(p) = b.positive_prompt {
-        kf.insert("positivePrompt".into(), Value::from(p));
-    }
+    match b.positive_prompt {
+        Some(p) => kf.insert("positivePrompt".into(), Value::from(p)),
+        None => kf.remove("positivePrompt"),
+    };
     if let Some(n) = js::truthy_str(b.negative_prompt) {
         kf.insert("negativePrompt".into(), Value::from(n));
     }
@@ -1530,21 +1519,20 @@ pub(crate) fn finish_request(
     project_id: &str,
     ctx: &RequestContext,
 ) -> Value {
-    let mut req = json!({
-        "selectedUpscalingModel": "OFF", "cnVideoFramesSketch": [],
-        "cnVideoFramesSegmentedSubject": [], "cnVideoFramesFace": [], "doCanvasBlending": false,
-        "animationIsOn": false, "cnVideoFramesBoth": [], "cnVideoFramesDepth": [],
-        "keyFrames": [kf], "previews": 0, "frameRate": 24, "generatedVideoSeconds": 10,
-        "canvasIsOn": false, "cnVideoFrames": [], "cnVideoFramesSegmentedBackground": [],
-        "cnVideoFramesSegmented": [], "cnVideoFramesPose": [], "siVideoFrames": [],
-        "jobID": project_id,
-        "disableSafety": b.disable_nsfw_filter == Some(true),
-        "numberOfImages": js::number(
-            b.number_of_media.filter(|n| js::truthy_number(Some(*n))).unwrap_or(1.0)
-        ),
-        "outputFormat": b.output_format,
-    });
-    let map = req.as_object_mut().expect("literal object");
+    let mut map = template_request();
+    map.insert("keyFrames".into(), json!([kf]));
+    map.insert("previews".into(), json!(0));
+    map.insert("jobID".into(), Value::from(project_id));
+    map.insert(
+        "disableSafety".into(),
+        Value::from(b.disable_nsfw_filter == Some(true)),
+    );
+    let count = b
+        .number_of_media
+        .filter(|n| js::truthy_number(Some(*n)))
+        .unwrap_or(1.0);
+    map.insert("numberOfImages".into(), js::number(count));
+    map.insert("outputFormat".into(), Value::from(b.output_format));
     for (key, value) in [("tokenType", b.token_type), ("billingMode", b.billing_mode)] {
         if let Some(v) = value {
             map.insert(key.into(), Value::from(v));
@@ -1560,7 +1548,7 @@ pub(crate) fn finish_request(
     if let Some(a) = app {
         map.insert("appSource".into(), Value::from(a));
     }
-    req
+    Value::Object(map)
 }
 
 /// The error of a project whose `type` does not match the builder.

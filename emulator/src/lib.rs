@@ -14,6 +14,7 @@ pub mod http;
 pub mod jobs;
 pub mod log;
 pub mod render;
+pub mod request_log;
 pub mod server;
 pub mod state;
 pub mod storage;

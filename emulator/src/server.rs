@@ -88,6 +88,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             get(|| async { Json(json!({"ok": true})) }),
         )
         .route("/emulator/stats", get(stats))
+        .route("/emulator/requests", get(requests))
         .layer(DefaultBodyLimit::max(json_limit))
         .merge(storage)
         .fallback(error::not_found)
@@ -104,6 +105,15 @@ async fn stats(State(state): State<Arc<AppState>>) -> Json<Value> {
         "uploads": c.uploads.load(Ordering::Relaxed),
         "projects": state.projects.len(),
     }))
+}
+
+/// `GET /emulator/requests?appId=…`: the `jobRequest`s that app sent and their uploads.
+async fn requests(
+    State(state): State<Arc<AppState>>,
+    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Json<Value> {
+    let app_id = q.get("appId").map(String::as_str).unwrap_or("");
+    Json(state.requests.for_app(app_id))
 }
 
 /// A running emulator.

@@ -56,6 +56,8 @@ pub struct AppState {
     pub revoked: Mutex<HashSet<String>>,
     /// Counters for tests.
     pub counters: Counters,
+    /// What clients sent (for side-by-side request comparisons).
+    pub requests: crate::request_log::RequestLog,
 }
 
 impl AppState {
@@ -79,6 +81,7 @@ impl AppState {
             nonces: Mutex::new(HashMap::new()),
             revoked: Mutex::new(HashSet::new()),
             counters: Counters::default(),
+            requests: Default::default(),
         })
     }
 

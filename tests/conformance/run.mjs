@@ -11,6 +11,10 @@ const files = readdirSync(join(here, 'scenarios'))
   .filter((f) => only.length === 0 || only.some((o) => f.includes(o)))
   .sort();
 const TIMEOUT_MS = 90_000;
+if (files.length === 0 && only.length > 0) {
+  console.log(`conformance: no scenario matches ${only.join(' ')}`);
+  process.exit(0);
+}
 
 function runOne(file) {
   return new Promise((resolve) => {

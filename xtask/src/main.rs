@@ -92,7 +92,7 @@ fn conformance(args: &[String]) -> Result<(), String> {
     let dir = tools::root().join("tests/conformance");
     let node = tools::node22()?;
     let mut failures = Vec::new();
-    for sdk in sdks {
+    for sdk in &sdks {
         let mut cmd = std::process::Command::new(&node);
         cmd.current_dir(&dir)
             .arg("run.mjs")
@@ -110,6 +110,30 @@ fn conformance(args: &[String]) -> Result<(), String> {
         eprintln!("\n--- conformance: {name}");
         if let Err(e) = tools::run(&mut cmd) {
             failures.push(format!("{name}: {e}"));
+        }
+    }
+    // Both SDKs side by side: the same video/audio params through the same emulator must
+    // produce equal jobRequests (or the same refusal before the wire).
+    let both = sdks.len() == 2;
+    if both
+        && (filter.is_empty()
+            || filter
+                .iter()
+                .any(|f| "compare-requests".contains(f.as_str())))
+    {
+        eprintln!("\n--- conformance: jobRequest comparison, official vs sogni-wasm");
+        let url = format!("file://{}", tools::root().join("pkg/node.js").display());
+        let report = dir.join("results/compare-requests.md");
+        let mut cmd = std::process::Command::new(&node);
+        cmd.current_dir(&dir)
+            .arg("compare-requests.mjs")
+            .arg("--markdown")
+            .arg(&report)
+            .env("SOGNI_REST_ENDPOINT", &emu.rest)
+            .env("SOGNI_SOCKET_ENDPOINT", &emu.socket)
+            .env("WASM_SDK_MODULE", url);
+        if let Err(e) = tools::run(&mut cmd) {
+            failures.push(format!("jobRequest comparison: {e}"));
         }
     }
     drop(emu);

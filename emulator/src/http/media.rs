@@ -65,6 +65,7 @@ fn upload_url(
     id: Option<&str>,
 ) -> Result<Json<Value>, ApiError> {
     let account = caller(state, headers)?;
+    state.requests.upload(kind, q);
     let job = required(q, "jobId")?;
     let slot = required(q, "type")?;
     if !slot_ok(slot) {

@@ -246,6 +246,7 @@ impl Session {
 
     fn on_job_request(&self, data: &Value) {
         Counters::bump(&self.state.counters.job_requests);
+        self.state.requests.job_request(&self.app_id, data);
         let request = match JobRequest::parse(data, &self.state.catalog) {
             Ok(r) => r,
             Err(e) => {

@@ -1,0 +1,124 @@
+//! A bounded log of what clients sent: raw `jobRequest` payloads (by app id) and upload-URL
+//! requests (by project id). `GET /emulator/requests?appId=…` serves it, so a test can put
+//! two SDKs' requests for the same params side by side.
+
+use serde_json::{json, Value};
+use std::collections::VecDeque;
+use std::sync::Mutex;
+
+/// How many entries the log keeps (the oldest go first).
+const CAPACITY: usize = 4096;
+
+#[derive(Debug, Clone)]
+enum Entry {
+    JobRequest {
+        app_id: String,
+        data: Value,
+    },
+    Upload {
+        job_id: String,
+        endpoint: String,
+        query: Value,
+    },
+}
+
+/// The log.
+#[derive(Debug, Default)]
+pub struct RequestLog {
+    entries: Mutex<VecDeque<Entry>>,
+}
+
+impl RequestLog {
+    fn push(&self, entry: Entry) {
+        let mut entries = self.entries.lock().unwrap();
+        if entries.len() == CAPACITY {
+            entries.pop_front();
+        }
+        entries.push_back(entry);
+    }
+
+    /// Records a `jobRequest` payload exactly as received.
+    pub fn job_request(&self, app_id: &str, data: &Value) {
+        self.push(Entry::JobRequest {
+            app_id: app_id.to_string(),
+            data: data.clone(),
+        });
+    }
+
+    /// Records an upload-URL request (`endpoint` is `image` or `media`) and its query.
+    pub fn upload(&self, endpoint: &str, query: &std::collections::HashMap<String, String>) {
+        let job_id = query.get("jobId").cloned().unwrap_or_default();
+        self.push(Entry::Upload {
+            job_id: job_id.to_uppercase(),
+            endpoint: endpoint.to_string(),
+            query: json!(query),
+        });
+    }
+
+    /// `{jobRequests: [payload…], uploads: [{jobId, endpoint, query}…]}` for one app id: its
+    /// requests in arrival order and the upload-URL requests naming their project ids.
+    pub fn for_app(&self, app_id: &str) -> Value {
+        let entries = self.entries.lock().unwrap();
+        let requests: Vec<&Value> = entries
+            .iter()
+            .filter_map(|e| match e {
+                Entry::JobRequest { app_id: a, data } if a == app_id => Some(data),
+                _ => None,
+            })
+            .collect();
+        let ids: Vec<String> = requests
+            .iter()
+            .filter_map(|r| r.get("jobID").and_then(Value::as_str))
+            .map(str::to_uppercase)
+            .collect();
+        let uploads: Vec<Value> = entries
+            .iter()
+            .filter_map(|e| match e {
+                Entry::Upload {
+                    job_id,
+                    endpoint,
+                    query,
+                } if ids.contains(job_id) => {
+                    Some(json!({"jobId": job_id, "endpoint": endpoint, "query": query}))
+                }
+                _ => None,
+            })
+            .collect();
+        json!({"jobRequests": requests, "uploads": uploads})
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn groups_uploads_under_the_apps_projects() {
+        let log = RequestLog::default();
+        log.job_request("a", &json!({"jobID": "p1", "n": 1}));
+        log.job_request("b", &json!({"jobID": "P2"}));
+        let q = |job: &str| {
+            [("jobId".to_string(), job.to_string())]
+                .into_iter()
+                .collect()
+        };
+        log.upload("media", &q("P1"));
+        log.upload("image", &q("p2"));
+        let a = log.for_app("a");
+        assert_eq!(a["jobRequests"], json!([{"jobID": "p1", "n": 1}]));
+        assert_eq!(a["uploads"].as_array().unwrap().len(), 1);
+        assert_eq!(a["uploads"][0]["endpoint"], "media");
+        assert_eq!(log.for_app("c")["jobRequests"], json!([]));
+    }
+
+    #[test]
+    fn keeps_at_most_its_capacity() {
+        let log = RequestLog::default();
+        for i in 0..CAPACITY + 10 {
+            log.job_request("a", &json!({"jobID": i.to_string()}));
+        }
+        let a = log.for_app("a");
+        assert_eq!(a["jobRequests"].as_array().unwrap().len(), CAPACITY);
+        assert_eq!(a["jobRequests"][0]["jobID"], "10");
+    }
+}

@@ -175,6 +175,13 @@ export function toBlob(v, type) {
   return new Blob([v], type ? { type } : undefined);
 }
 
+/** The byte length of a Blob or byte source. */
+export function byteSize(v) {
+  if (isBlob(v)) return v.size;
+  if (v instanceof ArrayBuffer || ArrayBuffer.isView(v)) return v.byteLength;
+  return 0;
+}
+
 /** The first `n` bytes of a Blob or byte source, for type sniffing. */
 export async function headBytes(v, n) {
   if (isBlob(v)) return new Uint8Array(await v.slice(0, n).arrayBuffer());

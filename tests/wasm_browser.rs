@@ -66,6 +66,22 @@ async fn an_api_key_socket_is_refused_in_the_browser_with_a_typed_error() {
     sogni.dispose();
 }
 
+#[wasm_bindgen_test]
+async fn every_video_family_and_a_song_render_in_the_browser() {
+    let sogni = SogniClient::create_instance(config("browser-av", &[]))
+        .await
+        .unwrap();
+    let login = sogni
+        .account()
+        .login("demo".into(), "demo-password".into(), None, None);
+    JsFuture::from(login).await.unwrap();
+    JsFuture::from(sogni.projects().wait_for_models(None))
+        .await
+        .unwrap();
+    common::every_family_renders(&sogni).await;
+    sogni.dispose();
+}
+
 /// A tiny valid PNG as a `Blob`.
 fn web_blob() -> JsValue {
     // A valid 4×4 red PNG.

@@ -42,3 +42,16 @@ async fn api_key_client_generates_an_image() {
     assert!(urls.get(0).as_string().unwrap().starts_with(emulator()));
     sogni.dispose();
 }
+
+#[wasm_bindgen_test]
+async fn every_video_family_and_a_song_render_in_node() {
+    let sogni =
+        SogniClient::create_instance(config("wasm-node-av", &[("apiKey", "demo-api-key".into())]))
+            .await
+            .unwrap();
+    JsFuture::from(sogni.projects().wait_for_models(None))
+        .await
+        .unwrap();
+    common::every_family_renders(&sogni).await;
+    sogni.dispose();
+}

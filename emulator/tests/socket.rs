@@ -404,3 +404,56 @@ async fn a_reconnecting_app_is_told_its_active_projects_and_gets_their_events() 
         }
     }
 }
+
+#[tokio::test]
+async fn a_video_request_without_its_workflows_assets_is_refused() {
+    let emu = start().await;
+    let mut ws = connect_key(&emu, "assets", API_KEY).await;
+    ws.greeting().await;
+    let video = |pid: &str, model: &str, flags: Value| {
+        let mut kf = json!({"modelID": model, "positivePrompt": "a face", "frames": 17, "fps": 16,
+                            "width": 480, "height": 480});
+        kf.as_object_mut()
+            .unwrap()
+            .extend(flags.as_object().unwrap().clone());
+        json!({"keyFrames": [kf], "numberOfImages": 1, "jobID": pid, "outputFormat": "mp4"})
+    };
+    // i2v without any image.
+    let pid = uuid().to_uppercase();
+    ws.send(
+        "jobRequest",
+        video(&pid, "wan_v2.2-14b-fp8_i2v_lightx2v", json!({})),
+    )
+    .await;
+    let (err, _) = ws.until("jobError").await;
+    assert_eq!(err["jobID"], pid);
+    assert_eq!(err["error"], "invalidRequest");
+    assert!(err.get("imgID").is_none(), "a project-level error");
+    assert_eq!(
+        err["error_message"],
+        "The i2v workflow of wan_v2.2-14b-fp8_i2v_lightx2v requires a reference image"
+    );
+    // s2v with an uploaded image and a flagged audio that never arrived.
+    let pid = uuid().to_uppercase();
+    let path = format!("/v1/image/uploadUrl?imageId=X&jobId={pid}&type=referenceImage");
+    let (_, body) = get(&emu, &path, Some(API_KEY)).await;
+    let url = body["data"]["uploadUrl"].as_str().unwrap();
+    let res = http().put(url).body(vec![1u8, 2, 3]).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let flags = json!({"hasReferenceImage": true, "hasReferenceAudio": true});
+    ws.send(
+        "jobRequest",
+        video(&pid, "wan_v2.2-14b-fp8_s2v_lightx2v", flags),
+    )
+    .await;
+    let (err, _) = ws.until("jobError").await;
+    assert_eq!(err["jobID"], pid);
+    assert!(
+        err["error_message"]
+            .as_str()
+            .unwrap()
+            .starts_with("referenceAudio is flagged"),
+        "{err}"
+    );
+    assert_eq!(emu.state.projects.len(), 0, "neither project was admitted");
+}

@@ -85,6 +85,46 @@ pub fn content_type(blob_type: Option<&str>, bytes: &[u8]) -> Option<String> {
     }
 }
 
+/// The kind of media a reference param takes: `"image"`, `"audio"` or `"video"` (`None`
+/// for a param that is not a reference). `cnImage` names `controlNet.image`.
+pub fn reference_kind(param: &str) -> Option<&'static str> {
+    match param {
+        "startingImage" | "cnImage" | "gptImageMask" | "leftViewImage" | "backViewImage"
+        | "rightViewImage" | "referenceImage" | "referenceImageEnd" | "referenceMask"
+        | "contextImages" | "referenceImages" => Some("image"),
+        "referenceAudio" | "referenceAudioIdentity" | "referenceAudios" => Some("audio"),
+        "referenceVideo" | "referenceVideos" => Some("video"),
+        _ => None,
+    }
+}
+
+/// Checks a local reference before anything is uploaded: it must not be empty, and when its
+/// type is known (the Blob's `type`, else sniffed from its bytes) and is an image, audio or
+/// video type, it must be the kind its param takes (an MP4 given as `referenceImage` is
+/// refused). An unknown or non-media type passes, as the official SDK uploads it as is; the
+/// server decides. `size` is the byte length.
+pub fn check_reference(param: &str, content_type: Option<&str>, size: f64) -> Result<()> {
+    if size <= 0.0 {
+        return Err(Error::invalid(
+            "INVALID_MEDIA",
+            format!("{param} is empty (0 bytes)"),
+        ));
+    }
+    let (Some(want), Some(ct)) = (reference_kind(param), content_type) else {
+        return Ok(());
+    };
+    let ct = ct.trim().to_ascii_lowercase();
+    let top = ct.split('/').next().unwrap_or("");
+    if matches!(top, "image" | "audio" | "video") && top != want {
+        let article = if want == "video" { "a" } else { "an" };
+        return Err(Error::invalid(
+            "INVALID_MEDIA",
+            format!("{param} must be {article} {want} file, got {ct}"),
+        ));
+    }
+    Ok(())
+}
+
 /// `GET /v1/image/uploadUrl` query: `imageId, jobId, type[, contentType]`.
 pub fn image_upload_query(
     image_id: &str,
@@ -350,6 +390,41 @@ pub fn take_gpt_image_mask_data_uri(params: &mut ImageProjectParams) -> Result<O
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn references_are_checked_for_kind_and_emptiness() {
+        let code = |r: Result<()>| r.unwrap_err().code();
+        // The right kind, an unknown type, or a non-media type pass.
+        check_reference("referenceImage", Some("image/png"), 10.0).unwrap();
+        check_reference("referenceAudio", Some("audio/mp4"), 10.0).unwrap();
+        check_reference("referenceVideos", Some("video/quicktime"), 10.0).unwrap();
+        check_reference("cnImage", None, 10.0).unwrap();
+        check_reference("startingImage", Some("application/octet-stream"), 1.0).unwrap();
+        // The wrong kind is refused with the param's name and the type found.
+        let e = check_reference("referenceImage", Some("video/mp4"), 10.0).unwrap_err();
+        assert_eq!(e.code(), "INVALID_MEDIA");
+        assert_eq!(
+            e.to_string(),
+            "referenceImage must be an image file, got video/mp4"
+        );
+        assert_eq!(
+            check_reference("referenceVideo", Some("Audio/MPEG"), 10.0)
+                .unwrap_err()
+                .to_string(),
+            "referenceVideo must be a video file, got audio/mpeg"
+        );
+        assert_eq!(
+            code(check_reference("contextImages", Some("audio/wav"), 3.0)),
+            "INVALID_MEDIA"
+        );
+        // Empty references never upload.
+        assert_eq!(
+            check_reference("referenceAudio", Some("audio/mpeg"), 0.0)
+                .unwrap_err()
+                .to_string(),
+            "referenceAudio is empty (0 bytes)"
+        );
+    }
 
     fn padded(prefix: &[u8]) -> Vec<u8> {
         let mut v = prefix.to_vec();

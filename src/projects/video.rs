@@ -1609,7 +1609,8 @@ fn js_stringify(v: &Value) -> String {
 ///   24); LTX, which renders at the requested rate, takes 1..=60; `INVALID_FPS`;
 /// - `width`/`height` must be integers within the tier's maxima and `maxPixels` (this is
 ///   the Seedance 2.0 Fast/Mini 720p cap); `INVALID_SIZE`;
-/// - `controlNet.name` must be one of [`VIDEO_CONTROLNET_NAMES`]; `INVALID_CONTROLNET`.
+/// - `controlNet.name` must be one of [`VIDEO_CONTROLNET_NAMES`], and a ControlNet needs a
+///   `_v2v` model (the Supernet refuses it on `_i2v` and the rest); `INVALID_CONTROLNET`.
 pub fn video_job_request(
     p: &VideoProjectParams,
     project_id: &str,
@@ -2057,6 +2058,16 @@ fn extra_checks(p: &VideoProjectParams, f: Family, tier: &VideoModelOptions) -> 
                 format!(
                     "Invalid video ControlNet name {name}. Must be one of \"{}\".",
                     VIDEO_CONTROLNET_NAMES.join("\", \"")
+                ),
+            ));
+        }
+        if !p.model_id.contains("_v2v") {
+            return Err(err(
+                "INVALID_CONTROLNET",
+                format!(
+                    "ControlNet {name} needs a video-to-video (_v2v) model such as \
+                     ltx23-22b-fp8_v2v_distilled; {} is not one",
+                    p.model_id
                 ),
             ));
         }

@@ -53,6 +53,10 @@ extern "C" {
     #[wasm_bindgen(js_name = toBlob)]
     pub(crate) fn to_blob(v: &JsValue, content_type: Option<String>) -> JsValue;
 
+    /// The byte length of a blob or byte source.
+    #[wasm_bindgen(js_name = byteSize)]
+    pub(crate) fn byte_size(v: &JsValue) -> f64;
+
     /// The first `n` bytes of a blob or byte source.
     #[wasm_bindgen(js_name = headBytes)]
     pub(crate) fn head_bytes(v: &JsValue, n: u32) -> Promise;

@@ -203,9 +203,10 @@ impl ProjectsState {
         crate::models::tiers::model_options(&list, tiers, model_id)
     }
 
-    /// The MIME type of a reference: the Blob's own type, else sniffed from its first bytes.
-    async fn content_type_of(value: &JsValue) -> Result<Option<String>, Error> {
-        use crate::projects::media::content_type;
+    /// The MIME type of the reference given as `param`: the Blob's own type, else sniffed
+    /// from its first bytes; an empty reference or one of the wrong kind is refused.
+    async fn content_type_of(param: &str, value: &JsValue) -> Result<Option<String>, Error> {
+        use crate::projects::media::{check_reference, content_type};
         let blob_type = if glue::is_blob(value) {
             glue::get(value, "type").as_string()
         } else {
@@ -214,10 +215,12 @@ impl ProjectsState {
         let head = JsFuture::from(glue::head_bytes(value, 16))
             .await
             .map_err(|e| super::errors::from_js(&e))?;
-        Ok(content_type(
+        let ct = content_type(
             blob_type.as_deref(),
             &js_sys::Uint8Array::new(&head).to_vec(),
-        ))
+        );
+        check_reference(param, ct.as_deref(), glue::byte_size(value))?;
+        Ok(ct)
     }
 
     /// Mints an upload URL (`path` with its query) and PUTs the reference to it as a Blob.
@@ -314,7 +317,7 @@ impl ProjectsState {
                         "contextImages" => context_image_slot(*index),
                         other => other.to_string(),
                     };
-                    let ct = Self::content_type_of(value).await.map_err(js_err)?;
+                    let ct = Self::content_type_of(key, value).await.map_err(js_err)?;
                     let query =
                         image_upload_query(&glue::uuid_upper(), &project_id, &slot, ct.as_deref());
                     uploads.push((
@@ -366,7 +369,9 @@ impl ProjectsState {
                     let Some(value) = find(slot.param, slot.index.unwrap_or(0)) else {
                         continue;
                     };
-                    let ct = Self::content_type_of(&value).await.map_err(js_err)?;
+                    let ct = Self::content_type_of(slot.param, &value)
+                        .await
+                        .map_err(js_err)?;
                     if let Some(ct) = &ct {
                         content_types.push((slot.key.clone(), ct.clone()));
                     }

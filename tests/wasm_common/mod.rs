@@ -62,3 +62,137 @@ pub async fn wait_for_completion(project: &JsValue) -> Result<JsValue, JsValue> 
     let promise: js_sys::Promise = wait.call0(project)?.unchecked_into();
     wasm_bindgen_futures::JsFuture::from(promise).await
 }
+
+/// `await promise`.
+pub async fn wait(promise: JsValue) -> Result<JsValue, JsValue> {
+    use wasm_bindgen::JsCast;
+    wasm_bindgen_futures::JsFuture::from(promise.unchecked_into::<js_sys::Promise>()).await
+}
+
+/// Downloads `url` with the global `fetch` (no credentials): the body's bytes.
+pub async fn download(url: &str) -> Vec<u8> {
+    use wasm_bindgen::JsCast;
+    let fetch: js_sys::Function = get(&js_sys::global(), "fetch").unchecked_into();
+    let res = wait(fetch.call1(&JsValue::NULL, &url.into()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(get(&res, "status"), 200, "GET {url}");
+    let array_buffer: js_sys::Function = get(&res, "arrayBuffer").unchecked_into();
+    let buf = wait(array_buffer.call0(&res).unwrap()).await.unwrap();
+    js_sys::Uint8Array::new(&buf).to_vec()
+}
+
+/// Params object from `(key, value)` pairs.
+pub fn params(pairs: &[(&str, JsValue)]) -> JsValue {
+    let o = Object::new();
+    for (k, v) in pairs {
+        Reflect::set(&o, &(*k).into(), v).unwrap();
+    }
+    o.into()
+}
+
+/// Creates a project with `sogni.projects.create(params)`, waits for it and downloads its
+/// one result.
+pub async fn render_one(sogni: &sogni_wasm::SogniClient, params: JsValue) -> Vec<u8> {
+    let project = wait(sogni.projects().create(params).into()).await.unwrap();
+    let urls = js_sys::Array::from(&wait_for_completion(&project).await.unwrap());
+    assert_eq!(urls.length(), 1);
+    download(&urls.get(0).as_string().unwrap()).await
+}
+
+/// The payload of the first ISO-BMFF box on `path` (e.g. `["moov", "mvhd"]`).
+fn mp4_box<'a>(bytes: &'a [u8], path: &[&str]) -> Option<&'a [u8]> {
+    let mut at = 0;
+    while at + 8 <= bytes.len() {
+        let size = u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
+        let kind = &bytes[at + 4..at + 8];
+        if size < 8 || at + size > bytes.len() {
+            return None;
+        }
+        if kind == path[0].as_bytes() {
+            let body = &bytes[at + 8..at + size];
+            return if path.len() == 1 {
+                Some(body)
+            } else {
+                mp4_box(body, &path[1..])
+            };
+        }
+        at += size;
+    }
+    None
+}
+
+/// `(duration in seconds, frame count, codec)` of an MP4's first track.
+pub fn read_mp4(bytes: &[u8]) -> (f64, u32, String) {
+    assert_eq!(&bytes[4..8], b"ftyp", "an MP4");
+    let be = |b: &[u8], at: usize| u32::from_be_bytes(b[at..at + 4].try_into().unwrap());
+    let mvhd = mp4_box(bytes, &["moov", "mvhd"]).expect("moov/mvhd");
+    assert_eq!(mvhd[0], 0, "version 0 mvhd");
+    let duration = f64::from(be(mvhd, 16)) / f64::from(be(mvhd, 12));
+    let stbl = ["moov", "trak", "mdia", "minf", "stbl"];
+    let stsz = mp4_box(bytes, &[&stbl[..], &["stsz"]].concat()).expect("stsz");
+    let stsd = mp4_box(bytes, &[&stbl[..], &["stsd"]].concat()).expect("stsd");
+    let codec = String::from_utf8_lossy(&stsd[12..16]).into_owned();
+    (duration, be(stsz, 8), codec)
+}
+
+/// Seconds of audio in a PCM WAV.
+pub fn wav_seconds(bytes: &[u8]) -> f64 {
+    assert_eq!((&bytes[0..4], &bytes[8..12]), (&b"RIFF"[..], &b"WAVE"[..]));
+    let le = |at: usize| u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap());
+    let mut at = 12;
+    let mut byte_rate = 0;
+    while at + 8 <= bytes.len() {
+        let size = le(at + 4) as usize;
+        match &bytes[at..at + 4] {
+            b"fmt " => byte_rate = le(at + 16),
+            b"data" => return size as f64 / f64::from(byte_rate),
+            _ => {}
+        }
+        at += 8 + size + (size & 1);
+    }
+    panic!("WAV without a data chunk");
+}
+
+/// One video per family (WAN 2.2, LTX-2.3, Seedance 2.0) and one ACE-Step song: each
+/// downloads as an H.264 MP4 with the family's frame count and duration, the song as a WAV
+/// of the requested length.
+pub async fn every_family_renders(sogni: &sogni_wasm::SogniClient) {
+    let video = |model: &str, duration: u32, fps: u32| {
+        params(&[
+            ("type", "video".into()),
+            ("modelId", model.into()),
+            ("positivePrompt", "a wasm test clip".into()),
+            ("numberOfMedia", 1.into()),
+            ("duration", duration.into()),
+            ("fps", fps.into()),
+            ("width", 480.into()),
+            ("height", 480.into()),
+            ("tokenType", "spark".into()),
+        ])
+    };
+    // (model, seconds, fps, frames): WAN 16·d+1; LTX d·fps+1 snapped to 1+8n; Seedance 24 fps.
+    let families = [
+        ("wan_v2.2-14b-fp8_t2v_lightx2v", 1, 16, 17),
+        ("ltx23-22b-fp8_t2v_distilled", 1, 30, 33),
+        ("seedance-2-0", 4, 24, 97),
+    ];
+    for (model, seconds, fps, frames) in families {
+        let bytes = render_one(sogni, video(model, seconds, fps)).await;
+        let (duration, count, codec) = read_mp4(&bytes);
+        assert_eq!((count, codec.as_str()), (frames, "avc1"), "{model}");
+        let expected = f64::from(frames) / f64::from(fps);
+        assert!((duration - expected).abs() < 0.01, "{model}: {duration} s");
+    }
+    let song = params(&[
+        ("type", "audio".into()),
+        ("modelId", "ace_step_1.5_turbo".into()),
+        ("positivePrompt", "a short wasm jingle".into()),
+        ("numberOfMedia", 1.into()),
+        ("duration", 10.into()),
+        ("bpm", 120.into()),
+        ("outputFormat", "wav".into()),
+    ]);
+    let seconds = wav_seconds(&render_one(sogni, song).await);
+    assert!((seconds - 10.0).abs() < 0.01, "song of {seconds} s");
+}

@@ -262,6 +262,20 @@ impl Session {
                 return;
             }
         };
+        if request.media == crate::catalog::Media::Video {
+            let storage = &self.state.storage;
+            let uploaded = |slot: &str| {
+                storage.contains(&crate::storage::upload_key(&request.project_id, slot, None))
+            };
+            if let Err(message) = crate::jobs::assets::check(&request.model, data, uploaded) {
+                self.send(
+                    "jobError",
+                    json!({"jobID": request.project_id, "error": "invalidRequest",
+                           "error_message": message, "isFromWorker": false}),
+                );
+                return;
+            }
+        }
         if let Some(existing) = self.state.projects.get(&request.project_id) {
             if existing.owner.address != self.account.address {
                 self.send(

@@ -53,6 +53,8 @@ pub struct TimingConfig {
     /// `waitForCompletion` without the URLs it is still minting when `jobCompleted` follows
     /// a result too closely, so a zero pause makes it drop results now and then.
     pub complete_ms: u64,
+    /// Time between two streamed LLM tokens (`jobTokens` frames), in ms.
+    pub token_ms: u64,
 }
 
 impl Default for TimingConfig {
@@ -63,6 +65,7 @@ impl Default for TimingConfig {
             step_ms: 40,
             max_job_ms: 900,
             complete_ms: 100,
+            token_ms: 15,
         }
     }
 }

@@ -9,6 +9,7 @@
 
 pub mod accounts;
 pub mod catalog;
+pub mod chat;
 pub mod config;
 pub mod http;
 pub mod jobs;

@@ -89,6 +89,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         .route("/emulator/stats", get(stats))
         .route("/emulator/requests", get(requests))
+        .merge(crate::chat::routes())
         .layer(DefaultBodyLimit::max(json_limit))
         .merge(storage)
         .fallback(error::not_found)

@@ -48,6 +48,8 @@ pub struct AppState {
     pub registry: Registry,
     /// Every project.
     pub projects: ProjectStore,
+    /// LLM jobs in flight and durable chat runs.
+    pub chat: crate::chat::ChatState,
     /// Accounts.
     pub accounts: Vec<Arc<Account>>,
     /// Outstanding login nonces by lowercase wallet address.
@@ -77,6 +79,7 @@ impl AppState {
             base_url: OnceLock::new(),
             registry: Registry::default(),
             projects: ProjectStore::default(),
+            chat: Default::default(),
             accounts,
             nonces: Mutex::new(HashMap::new()),
             revoked: Mutex::new(HashSet::new()),

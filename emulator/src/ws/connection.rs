@@ -199,7 +199,7 @@ impl Session {
                     .map(|p| p.recovered_json())
                     .collect::<Vec<_>>(),
                 "unclaimedCompletedProjects": [],
-                "activeLLMJobIDs": [],
+                "activeLLMJobIDs": self.state.chat.active_job_ids(&a.address, &self.app_id),
                 "isMainnet": true,
                 "accountWasMigrated": false,
                 "hasUnclaimedAirdrop": false,
@@ -224,19 +224,12 @@ impl Session {
             "jobError" => self.on_cancel(&envelope.data),
             "changeNetwork" => self.on_change_network(&envelope.data),
             "setSocketEventSubscriptions" => self.on_subscriptions(&envelope.data),
-            "llmJobRequest" => {
-                let job_id = envelope
-                    .data
-                    .get("jobID")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_uppercase();
-                self.send(
-                    "llmJobError",
-                    json!({"jobID": job_id, "error": "notSupported", "error_code": "5000",
-                           "error_message": "This emulator build does not serve LLM chat yet"}),
-                );
-            }
+            "llmJobRequest" => crate::chat::stream::on_llm_job_request(
+                &self.state,
+                &self.account,
+                &self.app_id,
+                &envelope.data,
+            ),
             other => crate::log::warn(&format!(
                 "unknown message type {other:?} from {}",
                 self.app_id

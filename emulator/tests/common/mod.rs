@@ -29,6 +29,7 @@ pub async fn start() -> Emulator {
             step_ms: 5,
             max_job_ms: 200,
             complete_ms: 5,
+            token_ms: 1,
         },
         ..EmulatorConfig::default()
     };

@@ -12,6 +12,7 @@
 
 pub mod auth;
 pub mod backoff;
+pub mod chat;
 pub mod error;
 pub mod models;
 pub mod projects;

@@ -118,7 +118,7 @@ async fn complete(
     body: &[u8],
 ) -> Result<Response, ChatError> {
     let raw = parse_body(body)?;
-    let req = ChatRequest::parse(&raw, &state.catalog)?;
+    let req = super::parse_request(state, raw.clone()).await?;
     check_balance(state, account, &req)?;
     let id = format!("chatcmpl-{}", uuid::Uuid::new_v4().simple());
     if raw.get("stream").and_then(Value::as_bool) == Some(true) {

@@ -70,6 +70,21 @@ impl ChatState {
     }
 }
 
+/// Parses a chat request on a blocking thread: vision images are decoded while checking it.
+pub async fn parse_request(
+    state: &Arc<AppState>,
+    raw: serde_json::Value,
+) -> Result<model::ChatRequest, model::ChatError> {
+    let state = state.clone();
+    tokio::task::spawn_blocking(move || model::ChatRequest::parse(&raw, &state.catalog))
+        .await
+        .unwrap_or_else(|e| {
+            Err(model::ChatError::invalid(format!(
+                "request check failed: {e}"
+            )))
+        })
+}
+
 /// The chat routes (API host and socket host).
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()

@@ -653,13 +653,15 @@ pub async fn events(
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
     let run = owned(&state, &headers, &id)?;
+    // Events after this sequence (a fractional id, which the SDK would pass on, rounds down).
     let after: u64 = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
         .or(q.get("after").map(String::as_str))
         .or(q.get("lastEventId").map(String::as_str))
-        .and_then(|s| s.trim().parse().ok())
-        .unwrap_or(0);
+        .and_then(|s| s.trim().parse::<f64>().ok())
+        .filter(|n| n.is_finite() && *n > 0.0)
+        .map_or(0, |n| n.floor() as u64);
     let rx = run.changed.subscribe();
     let start = (run, after, rx, false);
     let stream = futures_util::stream::unfold(start, |(run, cursor, mut rx, greeted)| async move {

@@ -34,13 +34,23 @@ pub fn token_name(t: TokenType) -> &'static str {
     }
 }
 
-/// Handles one `llmJobRequest` from (`account`, `app_id`).
+/// Handles one `llmJobRequest` from (`account`, `app_id`): checks it (off the socket's
+/// reader) and starts the job.
 pub fn on_llm_job_request(
     state: &Arc<AppState>,
     account: &Arc<Account>,
     app_id: &str,
     data: &Value,
 ) {
+    tokio::spawn(admit(
+        state.clone(),
+        account.clone(),
+        app_id.to_string(),
+        data.clone(),
+    ));
+}
+
+async fn admit(state: Arc<AppState>, account: Arc<Account>, app_id: String, data: Value) {
     let job_id = data
         .get("jobID")
         .and_then(Value::as_str)
@@ -49,7 +59,7 @@ pub fn on_llm_job_request(
     let refuse = |e: ChatError| {
         state.registry.send(
             &account.address,
-            app_id,
+            &app_id,
             "llmJobError",
             &e.socket_json(&job_id),
         );
@@ -64,7 +74,8 @@ pub fn on_llm_job_request(
     {
         return refuse(ChatError::invalid("llmJobRequest needs type 'llm'"));
     }
-    let req = match ChatRequest::parse(data, &state.catalog) {
+    let stream = data.get("stream").and_then(Value::as_bool).unwrap_or(false);
+    let req = match super::parse_request(&state, data).await {
         Ok(r) => r,
         Err(e) => return refuse(e),
     };
@@ -72,7 +83,7 @@ pub fn on_llm_job_request(
         .catalog
         .llm_cost(&req.model, req.prompt_tokens, req.max_tokens)
         .with_token_type(token_name(req.token_type));
-    if to_micros(estimate.token) > balance_of(account, req.token_type) {
+    if to_micros(estimate.token) > balance_of(&account, req.token_type) {
         return refuse(ChatError::balance(format!(
             "Insufficient {} balance: this request may cost up to {}",
             token_name(req.token_type),
@@ -80,27 +91,23 @@ pub fn on_llm_job_request(
         )));
     }
     // A re-sent request with an id already in flight runs once.
-    if !state.chat.begin_job(&job_id, &account.address, app_id) {
+    if !state.chat.begin_job(&job_id, &account.address, &app_id) {
         return;
     }
-    let stream = data.get("stream").and_then(Value::as_bool).unwrap_or(false);
     let job = Job {
-        state: state.clone(),
-        account: account.clone(),
-        app_id: app_id.to_string(),
+        state,
+        account,
+        app_id,
         id: job_id,
     };
     let estimated_cost = estimate.cost_json()["costInToken"].clone();
-    tokio::spawn(async move {
-        let ok = job.run(req, stream, estimated_cost).await;
-        if !ok {
-            crate::log::warn(&format!(
-                "LLM job {} dropped: app {} did not reconnect",
-                job.id, job.app_id
-            ));
-        }
-        job.state.chat.end_job(&job.id);
-    });
+    if !job.run(req, stream, estimated_cost).await {
+        crate::log::warn(&format!(
+            "LLM job {} dropped: app {} did not reconnect",
+            job.id, job.app_id
+        ));
+    }
+    job.state.chat.end_job(&job.id);
 }
 
 fn balance_of(account: &Account, t: TokenType) -> i64 {

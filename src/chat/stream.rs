@@ -99,6 +99,25 @@ fn copy(into: &mut Map<String, Value>, from: &Value, key: &str, as_key: &str) {
     }
 }
 
+/// Splits inline reasoning off a completion's content: models such as Qwen3 stream their
+/// thinking inside the content as a leading `<think>…</think>` block (the SDK passes it
+/// through; there is no separate reasoning field on the wire). Returns the reasoning (also
+/// while the block is still open, mid-stream) and the answer after it. Not an official SDK
+/// function — its examples strip the block the same way for display.
+pub fn split_reasoning(content: &str) -> (Option<&str>, &str) {
+    let start = content.trim_start();
+    let Some(after) = start.strip_prefix("<think>") else {
+        return (None, content);
+    };
+    match after.find("</think>") {
+        Some(end) => (
+            Some(after[..end].trim()),
+            after[end + "</think>".len()..].trim_start(),
+        ),
+        None => (Some(after.trim_start()), ""),
+    }
+}
+
 /// Two `Map` keys are the same key (SameValueZero; objects never equal).
 fn same_key(a: &Option<Value>, b: &Option<Value>) -> bool {
     match (a, b) {
@@ -426,6 +445,16 @@ mod tests {
         let rejection = ChatJobError::for_non_streaming(&event);
         assert_eq!(rejection.message, "x: m");
         assert_eq!(rejection.subscription_error_code(), Some(4080));
+    }
+
+    #[test]
+    fn reasoning_split() {
+        assert_eq!(
+            split_reasoning("<think>\nplan\n</think>\n\nHi"),
+            (Some("plan"), "Hi")
+        );
+        assert_eq!(split_reasoning("<think>half"), (Some("half"), ""));
+        assert_eq!(split_reasoning("Hi <think>"), (None, "Hi <think>"));
     }
 
     #[test]

@@ -67,7 +67,22 @@ export class AbortError extends SogniError {
   }
 }
 
+/**
+ * A chat job failed (the official `ChatJobError`): `code`/`errorCode` (the server's error
+ * code, e.g. `'4078'`), `errorType` (`'transport_lost'`, `'model_unavailable'`, …),
+ * `jobID`, `status` and `payload` where they apply, `retryable`, `subscriptionErrorCode`.
+ */
+export class ChatJobError extends SogniError {
+  constructor(message, fields = {}) {
+    super(message, fields);
+    this.name = 'ChatJobError';
+    Object.assign(this, fields);
+    this.code = fields.code ?? fields.errorType ?? 'CHAT_JOB_ERROR';
+  }
+}
+
 const CLASSES = {
+  chat: ChatJobError,
   invalid: ValidationError,
   api: ApiError,
   job: JobError,

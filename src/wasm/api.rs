@@ -19,6 +19,7 @@ pub(crate) struct Shared {
     pub(crate) inner: Rc<Inner>,
     pub(crate) account: Rc<AccountState>,
     pub(crate) projects: Rc<ProjectsState>,
+    pub(crate) chat: Rc<super::chat::ChatState>,
 }
 
 fn js<T: serde::Serialize>(v: &T) -> JsValue {
@@ -65,10 +66,13 @@ impl SogniClient {
         let projects = ProjectsState::new(inner.clone());
         inner.subscribe(Rc::downgrade(&account) as Weak<dyn Subscriber>);
         inner.subscribe(Rc::downgrade(&projects) as Weak<dyn Subscriber>);
+        let chat = super::chat::ChatState::new(inner.clone(), projects.clone());
+        inner.subscribe(Rc::downgrade(&chat) as Weak<dyn Subscriber>);
         let shared = Rc::new(Shared {
             inner: inner.clone(),
             account: account.clone(),
             projects,
+            chat,
         });
         if matches!(*inner.rest.credentials.borrow(), Credentials::ApiKey(_)) {
             account.after_auth();
@@ -88,6 +92,12 @@ impl SogniClient {
     #[wasm_bindgen(getter)]
     pub fn projects(&self) -> ProjectsApi {
         ProjectsApi::new(self.shared.clone())
+    }
+
+    /// `sogni.chat`: LLM chat completions, hosted chat, chat runs and tools.
+    #[wasm_bindgen(getter)]
+    pub fn chat(&self) -> super::chat::ChatApi {
+        super::chat::ChatApi::new(self.shared.chat.clone())
     }
 
     /// `sogni.currentAccount`.

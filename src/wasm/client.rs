@@ -73,6 +73,8 @@ pub(crate) trait Subscriber {
     fn on_disconnected(self: Rc<Self>, code: u16, reason: &str);
     /// Credentials were dropped (401, failed refresh, 4021).
     fn on_auth_cleared(self: Rc<Self>) {}
+    /// The socket dropped and a reconnect is scheduled.
+    fn on_connection_lost(self: Rc<Self>) {}
 }
 
 /// Shared client state.
@@ -537,6 +539,9 @@ impl Inner {
                 &format!("socket closed ({code}); reconnecting in {delay:.0} ms"),
             );
             self.link.set(Link::Connecting);
+            for s in self.subscribers() {
+                s.on_connection_lost();
+            }
             let weak = Rc::downgrade(self);
             spawn_local(async move {
                 let _ = JsFuture::from(glue::sleep(delay)).await;

@@ -94,6 +94,8 @@ extern "C" {
     pub(crate) fn headers(this: &Response) -> Headers;
     #[wasm_bindgen(method)]
     pub(crate) fn text(this: &Response) -> Promise;
+    #[wasm_bindgen(method, js_name = arrayBuffer)]
+    pub(crate) fn array_buffer(this: &Response) -> Promise;
 
     /// Response headers.
     #[derive(Debug, Clone)]

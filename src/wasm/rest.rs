@@ -101,6 +101,44 @@ impl Rest {
         body: Option<&Value>,
         auth: bool,
     ) -> Result<(u16, String, Response), Error> {
+        self.send_with(method, url, body, auth, &[], TIMEOUT_MS)
+            .await
+    }
+
+    /// `fetch` with the credentials, extra headers and a timeout: `(status, text, response)`.
+    pub(crate) async fn send_with(
+        &self,
+        method: &str,
+        url: &str,
+        body: Option<&Value>,
+        auth: bool,
+        extra_headers: &[(&str, String)],
+        timeout_ms: f64,
+    ) -> Result<(u16, String, Response), Error> {
+        let res = self
+            .fetch_raw(method, url, body, auth, extra_headers, timeout_ms, None)
+            .await?;
+        let text = JsFuture::from(res.text())
+            .await
+            .map_err(|e| super::errors::from_js(&e))?
+            .as_string()
+            .unwrap_or_default();
+        Ok((res.status(), text, res))
+    }
+
+    /// `fetch` with the credentials and extra headers; the response is not read (for
+    /// streamed bodies). `signal` (a caller's `AbortSignal`) replaces the timeout.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn fetch_raw(
+        &self,
+        method: &str,
+        url: &str,
+        body: Option<&Value>,
+        auth: bool,
+        extra_headers: &[(&str, String)],
+        timeout_ms: f64,
+        signal: Option<&JsValue>,
+    ) -> Result<Response, Error> {
         let init = Object::new();
         set(&init, "method", &JsValue::from_str(method));
         let headers = Object::new();
@@ -124,21 +162,22 @@ impl Rest {
             );
             set(&init, "body", &JsValue::from_str(&body.to_string()));
         }
+        for (k, v) in extra_headers {
+            set(&headers, k, &JsValue::from_str(v));
+        }
         set(&init, "headers", &headers);
-        set(&init, "signal", &abort_after(TIMEOUT_MS));
+        match signal {
+            Some(s) => set(&init, "signal", s),
+            None if timeout_ms > 0.0 => set(&init, "signal", &abort_after(timeout_ms)),
+            None => {}
+        }
         let res = JsFuture::from(fetch_with_init(url, &init))
             .await
             .map_err(|e| super::errors::from_js(&e))?;
-        let res: Response = res.unchecked_into();
-        let text = JsFuture::from(res.text())
-            .await
-            .map_err(|e| super::errors::from_js(&e))?
-            .as_string()
-            .unwrap_or_default();
-        Ok((res.status(), text, res))
+        Ok(res.unchecked_into())
     }
 
-    fn error_from(status: u16, text: &str, res: &Response) -> Error {
+    pub(crate) fn error_from(status: u16, text: &str, res: &Response) -> Error {
         let body: Option<Value> = serde_json::from_str(text).ok();
         let obj = body.as_ref().filter(|b| b.is_object());
         let message = obj

@@ -101,6 +101,7 @@ async fn stats(State(state): State<Arc<AppState>>) -> Json<Value> {
     let c = &state.counters;
     Json(json!({
         "jobRequests": c.job_requests.load(Ordering::Relaxed),
+        "llmJobRequests": c.llm_job_requests.load(Ordering::Relaxed),
         "connections": c.connections.load(Ordering::Relaxed),
         "malformedFrames": c.malformed_frames.load(Ordering::Relaxed),
         "uploads": c.uploads.load(Ordering::Relaxed),
@@ -140,6 +141,12 @@ impl Emulator {
         let state = AppState::new(config, catalog);
         let _ = state.base_url.set(format!("http://{addr}"));
         let app = router(state.clone());
+        // TCP_NODELAY, as WebSocket servers set it: without it Nagle holds a small frame sent
+        // right after another until the client's delayed ACK (~40 ms), e.g. `jobResult`.
+        use axum::serve::ListenerExt as _;
+        let listener = listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app)

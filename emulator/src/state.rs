@@ -16,6 +16,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 pub struct Counters {
     /// `jobRequest` frames received.
     pub job_requests: AtomicU64,
+    /// `llmJobRequest` frames received.
+    pub llm_job_requests: AtomicU64,
     /// Socket connections accepted (authenticated).
     pub connections: AtomicU64,
     /// Frames that could not be decoded.

@@ -154,7 +154,7 @@ export type HostedToolExecutionResult = Record<string, unknown>;
 
 /** A durable chat run's record. */
 export interface ChatRunRecord {
-  id: string;
+  runId: string;
   status: string;
   [key: string]: unknown;
 }

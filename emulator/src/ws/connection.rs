@@ -224,12 +224,15 @@ impl Session {
             "jobError" => self.on_cancel(&envelope.data),
             "changeNetwork" => self.on_change_network(&envelope.data),
             "setSocketEventSubscriptions" => self.on_subscriptions(&envelope.data),
-            "llmJobRequest" => crate::chat::stream::on_llm_job_request(
-                &self.state,
-                &self.account,
-                &self.app_id,
-                &envelope.data,
-            ),
+            "llmJobRequest" => {
+                Counters::bump(&self.state.counters.llm_job_requests);
+                crate::chat::stream::on_llm_job_request(
+                    &self.state,
+                    &self.account,
+                    &self.app_id,
+                    &envelope.data,
+                )
+            }
             other => crate::log::warn(&format!(
                 "unknown message type {other:?} from {}",
                 self.app_id

@@ -82,6 +82,19 @@ async fn every_video_family_and_a_song_render_in_the_browser() {
     sogni.dispose();
 }
 
+#[wasm_bindgen_test]
+async fn chat_streams_calls_tools_sees_a_file_and_aborts_in_the_browser() {
+    let sogni = SogniClient::create_instance(config("browser-chat", &[]))
+        .await
+        .unwrap();
+    let login = sogni
+        .account()
+        .login("demo".into(), "demo-password".into(), None, None);
+    JsFuture::from(login).await.unwrap();
+    common::chat_flows(&sogni).await;
+    sogni.dispose();
+}
+
 /// A tiny valid PNG as a `Blob`.
 fn web_blob() -> JsValue {
     // A valid 4×4 red PNG.

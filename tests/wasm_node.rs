@@ -55,3 +55,15 @@ async fn every_video_family_and_a_song_render_in_node() {
     common::every_family_renders(&sogni).await;
     sogni.dispose();
 }
+
+#[wasm_bindgen_test]
+async fn chat_streams_calls_tools_sees_a_file_and_aborts_in_node() {
+    let sogni = SogniClient::create_instance(config(
+        "wasm-node-chat",
+        &[("apiKey", "demo-api-key".into())],
+    ))
+    .await
+    .unwrap();
+    common::chat_flows(&sogni).await;
+    sogni.dispose();
+}

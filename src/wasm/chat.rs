@@ -970,10 +970,7 @@ impl RunEvents {
             let reader = self.reader.borrow().clone().unwrap_or(JsValue::NULL);
             let chunk = JsFuture::from(chat_glue::read_chunk(&reader))
                 .await
-                .map_err(|e| {
-                    self.finished.set(true);
-                    e
-                })?;
+                .inspect_err(|_| self.finished.set(true))?;
             let events = if chunk.is_null() {
                 self.finished.set(true);
                 self.parser.borrow_mut().finish()

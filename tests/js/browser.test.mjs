@@ -120,3 +120,45 @@ test('pkg/browser.js: an API key cannot authenticate a browser socket; the error
   assert.equal(r.transport, true);
   assert.equal(r.code, 4021);
 });
+
+test('pkg/browser.js: streamed vision chat with a 2048×1536 File downscaled to 1024 px in the page', async () => {
+  const out = await inPage(
+    async ({ rest, socket }) => {
+      const { SogniClient, AbortError } = await import('/pkg/browser.js');
+      const sogni = await SogniClient.createInstance({ appId: `chat-page-${Math.random()}`, restEndpoint: rest, socketEndpoint: socket, logLevel: 'error' });
+      await sogni.account.login('demo', 'demo-password');
+      await sogni.chat.waitForModels();
+      const canvas = new OffscreenCanvas(2048, 1536);
+      const ctx = canvas.getContext('2d');
+      ctx.fillStyle = 'rgb(20, 40, 220)';
+      ctx.fillRect(0, 0, 2048, 1536);
+      const file = new File([await canvas.convertToBlob({ type: 'image/png' })], 'big.png', { type: 'image/png' });
+      const stream = await sogni.chat.completions.create({
+        messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: file } }, { type: 'text', text: 'describe' }] }],
+        stream: true
+      });
+      let text = '';
+      for await (const chunk of stream) text += chunk.content;
+      // Abort a second stream after its first chunk.
+      const controller = new AbortController();
+      const second = await sogni.chat.completions.create({
+        messages: [{ role: 'user', content: 'a long tale of the sea, please, with many words' }],
+        max_tokens: 300,
+        stream: true,
+        signal: controller.signal
+      });
+      let aborted = false;
+      try {
+        for await (const _ of second) controller.abort();
+      } catch (e) {
+        aborted = e instanceof AbortError;
+      }
+      sogni.dispose();
+      return { text, final: stream.finalResult.content, aborted };
+    },
+    { rest: REST, socket: SOCKET }
+  );
+  assert.equal(out.final, out.text);
+  assert.match(out.text, /PNG 1024×768/, `the model saw the downscaled image: ${out.text}`);
+  assert.equal(out.aborted, true, 'the aborted stream rejected with AbortError');
+});

@@ -196,3 +196,175 @@ pub async fn every_family_renders(sogni: &sogni_wasm::SogniClient) {
     let seconds = wav_seconds(&render_one(sogni, song).await);
     assert!((seconds - 10.0).abs() < 0.01, "song of {seconds} s");
 }
+
+/// `new <global name>(...args)`.
+pub fn construct(name: &str, args: &[JsValue]) -> JsValue {
+    use wasm_bindgen::JsCast;
+    let ctor: js_sys::Function = get(&js_sys::global(), name).unchecked_into();
+    let list = js_sys::Array::new();
+    for a in args {
+        list.push(a);
+    }
+    Reflect::construct(&ctor, &list).unwrap()
+}
+
+/// `obj.method(...args)`.
+pub fn call(obj: &JsValue, method: &str, args: &[JsValue]) -> JsValue {
+    use wasm_bindgen::JsCast;
+    let f: js_sys::Function = get(obj, method).unchecked_into();
+    let list = js_sys::Array::new();
+    for a in args {
+        list.push(a);
+    }
+    f.apply(obj, &list).unwrap()
+}
+
+/// A user message with `text`.
+fn user(text: &str) -> JsValue {
+    params(&[("role", "user".into()), ("content", text.into())])
+}
+
+/// Reads a `ChatStream` to its end (or until `stop_after` chunks, then aborts `abort`):
+/// `(text, chunks, Err(error) if the read rejected)`.
+async fn read_stream(
+    stream: &JsValue,
+    abort: Option<(&JsValue, u32)>,
+) -> (String, u32, Result<(), JsValue>) {
+    let mut text = String::new();
+    let mut chunks = 0;
+    loop {
+        match wait(call(stream, "next", &[])).await {
+            Ok(step) => {
+                if get(&step, "done").as_bool() == Some(true) {
+                    return (text, chunks, Ok(()));
+                }
+                chunks += 1;
+                text.push_str(&get(&get(&step, "value"), "content").as_string().unwrap());
+                if let Some((controller, n)) = abort {
+                    if chunks == n {
+                        call(controller, "abort", &[]);
+                    }
+                }
+            }
+            Err(e) => return (text, chunks, Err(e)),
+        }
+    }
+}
+
+/// Chat over the socket: a streamed answer, a tool-calling round trip, vision from a
+/// `File`, and an abort mid-stream that rejects the pending read with `AbortError`.
+pub async fn chat_flows(sogni: &sogni_wasm::SogniClient) {
+    let chat = sogni.chat();
+    wait(chat.wait_for_models(None).into()).await.unwrap();
+    let create = |p: JsValue| wait(chat.completions().create(p).into());
+    // Streaming.
+    let stream = create(params(&[
+        (
+            "messages",
+            js_sys::Array::of1(&user("tell me about harbours")).into(),
+        ),
+        ("stream", true.into()),
+    ]))
+    .await
+    .unwrap();
+    let (text, chunks, end) = read_stream(&stream, None).await;
+    if let Err(e) = end {
+        panic!("the stream failed: {:?}", get(&e, "message"));
+    }
+    assert!(chunks > 3 && text.contains("harbours"), "{chunks}: {text}");
+    let result = get(&stream, "finalResult");
+    assert_eq!(get(&result, "content").as_string().unwrap(), text);
+    assert_eq!(get(&result, "finishReason"), "stop");
+    // A tool call, then the answer from its result.
+    let tool: JsValue = js_sys::JSON::parse(
+        r#"[{"type":"function","function":{"name":"get_time","parameters":{"type":"object","properties":{"zone":{"type":"string"}},"required":["zone"]}}}]"#,
+    )
+    .unwrap();
+    let ask = user("Use the get_time tool for \"UTC\"");
+    let first = create(params(&[
+        ("messages", js_sys::Array::of1(&ask).into()),
+        ("tools", tool.clone()),
+    ]))
+    .await
+    .unwrap();
+    assert_eq!(get(&first, "finishReason"), "tool_calls");
+    let calls = get(&first, "tool_calls");
+    let call0 = js_sys::Array::from(&calls).get(0);
+    let args = sogni_wasm::parse_tool_call_arguments(call0.clone());
+    assert_eq!(get(&args, "zone"), "UTC");
+    let assistant = params(&[
+        ("role", "assistant".into()),
+        ("content", JsValue::NULL),
+        ("tool_calls", calls),
+    ]);
+    let answer_msg = params(&[
+        ("role", "tool".into()),
+        ("tool_call_id", get(&call0, "id")),
+        ("name", "get_time".into()),
+        ("content", "{\"time\":\"12:34\"}".into()),
+    ]);
+    let answer = create(params(&[
+        (
+            "messages",
+            js_sys::Array::of3(&ask, &assistant, &answer_msg).into(),
+        ),
+        ("tools", tool),
+    ]))
+    .await
+    .unwrap();
+    assert!(get(&answer, "content")
+        .as_string()
+        .unwrap()
+        .contains("12:34"));
+    // Vision from a File (a 4×4 PNG).
+    const PNG: &[u8] = &[
+        0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44,
+        0x52, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00, 0x04, 0x08, 0x02, 0x00, 0x00, 0x00, 0x26,
+        0x93, 0x09, 0x29, 0x00, 0x00, 0x00, 0x10, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0x78,
+        0xC6, 0xC5, 0x05, 0x47, 0x0C, 0xC4, 0x71, 0x00, 0xA4, 0x43, 0x0F, 0xA1, 0xF3, 0xBD, 0xDF,
+        0xBE, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
+    ];
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(PNG));
+    let file = construct(
+        "File",
+        &[
+            parts.into(),
+            "red.png".into(),
+            params(&[("type", "image/png".into())]),
+        ],
+    );
+    let image_part = params(&[
+        ("type", "image_url".into()),
+        ("image_url", params(&[("url", file)])),
+    ]);
+    let text_part = params(&[("type", "text".into()), ("text", "what is this?".into())]);
+    let vision = params(&[
+        ("role", "user".into()),
+        (
+            "content",
+            js_sys::Array::of2(&image_part, &text_part).into(),
+        ),
+    ]);
+    let seen = create(params(&[("messages", js_sys::Array::of1(&vision).into())]))
+        .await
+        .unwrap();
+    let content = get(&seen, "content").as_string().unwrap();
+    assert!(content.contains("PNG 4×4"), "{content}");
+    // Abort mid-stream.
+    let controller = construct("AbortController", &[]);
+    let long = create(params(&[
+        (
+            "messages",
+            js_sys::Array::of1(&user("a long story about the sea, please")).into(),
+        ),
+        ("max_tokens", 300.into()),
+        ("stream", true.into()),
+        ("signal", get(&controller, "signal")),
+    ]))
+    .await
+    .unwrap();
+    let (_, chunks, end) = read_stream(&long, Some((&controller, 2))).await;
+    let error = end.unwrap_err();
+    assert_eq!(get(&error, "name"), "AbortError");
+    assert_eq!(chunks, 2);
+}

@@ -354,6 +354,9 @@ fn check_range(model: &Value, raw: &Value, name: &str) -> Result<(), ChatError> 
     Ok(())
 }
 
+/// The model a request without `model` runs on.
+pub const DEFAULT_LLM_MODEL: &str = "qwen3.6-35b-a3b-gguf-iq4xs";
+
 impl ChatRequest {
     /// Parses and checks a request. Accepts the socket's camelCase keys (`tokenType`,
     /// `taskProfile`, `billingMode`) and the REST snake_case ones (`token_type`, …).
@@ -361,11 +364,15 @@ impl ChatRequest {
         if !raw.is_object() {
             return Err(ChatError::invalid("the request must be a JSON object"));
         }
-        let model_id = raw
-            .get("model")
-            .and_then(Value::as_str)
-            .filter(|m| !m.is_empty())
-            .ok_or_else(|| ChatError::invalid("model is required"))?;
+        // The documented default model applies when a request names none (the official
+        // SDK sends no `model` then; the server picks).
+        let model_id = match raw.get("model") {
+            None | Some(Value::Null) => DEFAULT_LLM_MODEL,
+            Some(m) => m
+                .as_str()
+                .filter(|m| !m.is_empty())
+                .ok_or_else(|| ChatError::invalid("model must be a non-empty string"))?,
+        };
         let model = catalog
             .llm_model(model_id)
             .ok_or_else(|| ChatError::model(format!("Model {model_id} is not available")))?;

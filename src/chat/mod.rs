@@ -24,6 +24,7 @@ pub mod run_events;
 pub mod runs;
 pub mod sse;
 pub mod stream;
+pub mod tool_projects;
 pub mod tools;
 pub mod transport;
 pub mod vision;

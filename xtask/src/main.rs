@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! cargo xtask demo          build, start the emulator, serve www/ on http://127.0.0.1:8787
+//! cargo xtask e2e           the demo page in headless Chromium (Playwright)
 //! cargo xtask test          every check and test (what CI runs)
 //! cargo xtask emulator ARGS run the local Supernet (sogni-emulator --help)
 //! cargo xtask conformance   the official SDK against the emulator
@@ -29,6 +30,7 @@ usage: cargo xtask <command>
                     the conformance scenarios against the emulator, with the official
                     @sogni-ai/sogni-client and/or sogni-wasm's pkg/ (F: file name filter)
   js                the Node 22 tests in tests/js against the emulator
+  e2e               the demo page in headless Chromium (Playwright, tests/e2e)
   pkg               build the npm package in pkg/ (wasm-bindgen + wasm-opt -Oz)
   size [--no-build]  sizes of pkg/ (.wasm + JS glue): raw, gzip, brotli
   setup             install the toolchain pieces and npm packages only";
@@ -45,6 +47,7 @@ fn main() -> ExitCode {
         "emulator" => emulator::run_foreground(rest),
         "conformance" => tools::setup_npm().and_then(|()| conformance(rest)),
         "js" => tools::setup_npm().and_then(|()| js_tests()),
+        "e2e" => tools::setup_npm().and_then(|()| demo::e2e()),
         "setup" => tools::setup_all(),
         "pkg" => pkg::build(),
         "size" => size(rest),
@@ -235,7 +238,7 @@ fn workerd_tests() -> Result<(), String> {
 fn test() -> Result<(), String> {
     let started = Instant::now();
     type Step = fn() -> Result<(), String>;
-    let steps: [(&str, Step); 12] = [
+    let steps: [(&str, Step); 13] = [
         ("setup", tools::setup_all),
         ("fmt", || tools::cargo(&["fmt", "--all", "--", "--check"])),
         ("clippy", || {
@@ -276,6 +279,7 @@ fn test() -> Result<(), String> {
         ("js tests", js_tests),
         ("workerd", workerd_tests),
         ("conformance", || conformance(&[])),
+        ("e2e", demo::e2e),
     ];
     for (name, step) in &steps {
         let t = Instant::now();

@@ -450,6 +450,7 @@ flow('phone width: one column, nothing wider than the screen', async () => {
     assert.ok(overflow <= 0, `${tab} panel overflows by ${overflow}px`);
   }
   await openTab('image');
+  await page.waitForFunction(() => /Cost: about/.test(document.querySelector('#image-estimate').textContent));
   await shot('13-phone');
   await page.setViewportSize({ width: 1280, height: 900 });
 });

@@ -438,12 +438,9 @@ impl ChatState {
         Ok(results)
     }
 
+    /// The projects group the tools create projects through.
     pub(crate) fn projects(&self) -> &Rc<ProjectsState> {
         &self.projects
-    }
-
-    pub(crate) fn client(&self) -> &Rc<Inner> {
-        &self.client
     }
 
     // ---------------------------------------------------------------------------------

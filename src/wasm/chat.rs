@@ -719,11 +719,10 @@ impl ChatCompletions {
     /// `ChatCompletionResult`. `autoExecuteTools: true` runs Sogni tool calls through
     /// `projects.create` and feeds the results back (non-streaming). Media images in
     /// `image_url` parts may be `Blob`/`File`/bytes. `signal` aborts the wait.
-    #[wasm_bindgen(unchecked_return_type = "Promise<ChatStream | ChatCompletionResult>")]
-    pub fn create(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "ChatCompletionParams")] params: JsValue,
-    ) -> Promise {
+    ///
+    /// (Typed in the `.d.ts` by overloads: `stream: true` gives `Promise<ChatStream>`.)
+    #[wasm_bindgen(skip_typescript)]
+    pub fn create(&self, params: JsValue) -> Promise {
         let state = self.state.clone();
         promise(state.create_completion(params))
     }

@@ -167,6 +167,14 @@ export interface ChatRunEvent {
   [key: string]: unknown;
 }
 
+export interface ChatCompletions {
+  /** Sends a chat completion over the socket; with `stream: true` resolves with a `ChatStream` once sent. */
+  create(params: ChatCompletionParams & { stream: true }): Promise<ChatStream>;
+  /** Sends a chat completion over the socket and resolves with its result. */
+  create(params: ChatCompletionParams & { stream?: false }): Promise<ChatCompletionResult>;
+  create(params: ChatCompletionParams): Promise<ChatStream | ChatCompletionResult>;
+}
+
 export interface ChatStream {
   [Symbol.asyncIterator](): AsyncIterator<ChatCompletionChunk>;
   return(value?: unknown): Promise<IteratorResult<ChatCompletionChunk>>;

@@ -613,7 +613,7 @@ impl ProjectsApi {
     #[wasm_bindgen(unchecked_return_type = "Promise<Project>")]
     pub fn create(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "ImageProjectCreateParams")] params: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "ProjectCreateParams")] params: JsValue,
     ) -> Promise {
         let state = self.shared.projects.clone();
         future_to_promise(async move { state.create(params).await })

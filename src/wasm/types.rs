@@ -20,6 +20,29 @@ export type ImageProjectCreateParams = Omit<ImageProjectParams, 'controlNet' | '
   controlNet?: ControlNetParams & { image?: MediaInput };
 };
 
+/** `projects.create` params of a video project: VideoProjectParams plus its reference media. */
+export type VideoProjectCreateParams = Omit<VideoProjectParams, 'type'> & {
+  type: 'video';
+  referenceImage?: MediaInput;
+  referenceImageEnd?: MediaInput;
+  referenceAudio?: MediaInput;
+  referenceAudioIdentity?: MediaInput;
+  referenceVideo?: MediaInput;
+  referenceMask?: MediaInput;
+  contextImages?: MediaInput[];
+  referenceVideos?: MediaInput[];
+  referenceAudios?: MediaInput[];
+};
+
+/** `projects.create` params of an audio project: AudioProjectParams plus its reference audio. */
+export type AudioProjectCreateParams = Omit<AudioProjectParams, 'type'> & {
+  type: 'audio';
+  referenceAudio?: MediaInput;
+};
+
+/** Any `projects.create` params. */
+export type ProjectCreateParams = ImageProjectCreateParams | VideoProjectCreateParams | AudioProjectCreateParams;
+
 /** A logger the client writes to instead of the console. */
 export interface Logger {
   error(message: string): void;

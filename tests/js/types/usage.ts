@@ -62,3 +62,36 @@ async function account(sogni: SogniClient): Promise<string> {
 }
 
 export { account };
+
+// Video, audio and chat, as the official SDK's users write them.
+import type { ChatCompletionResult, ChatStream, VideoProjectCreateParams } from 'sogni-wasm';
+import { SogniTools, ChatJobError } from 'sogni-wasm';
+
+export async function media(sogni: SogniClient, image: Blob, song: ArrayBuffer): Promise<string> {
+  const video: VideoProjectCreateParams = {
+    type: 'video',
+    modelId: 'wan_v2.2-14b-fp8_s2v_lightx2v',
+    positivePrompt: 'a singer',
+    numberOfMedia: 1,
+    referenceImage: image,
+    referenceAudio: song,
+    duration: 5,
+    fps: 16
+  };
+  const clip = await sogni.projects.create(video);
+  const tune = await sogni.projects.create({ type: 'audio', modelId: 'ace_step_1.5_turbo', positivePrompt: 'jazz', numberOfMedia: 1, duration: 30, bpm: 90 });
+  const stream: ChatStream = await sogni.chat.completions.create({ messages: [{ role: 'user', content: 'hi' }], stream: true });
+  let text = '';
+  for await (const chunk of stream) text += chunk.content;
+  const result: ChatCompletionResult = await sogni.chat.completions.create({
+    messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: image } }, { type: 'text', text: 'describe' }] }],
+    tools: [SogniTools.generateImage],
+    think: false
+  });
+  try {
+    await sogni.chat.completions.create({ model: 'x', messages: [] });
+  } catch (e) {
+    if (e instanceof ChatJobError) console.log(e.errorType, e.retryable);
+  }
+  return `${clip.id} ${tune.id} ${text} ${result.content}`;
+}

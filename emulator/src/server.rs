@@ -141,11 +141,15 @@ impl Emulator {
         let state = AppState::new(config, catalog);
         let _ = state.base_url.set(format!("http://{addr}"));
         let app = router(state.clone());
-        // TCP_NODELAY, as WebSocket servers set it: without it Nagle holds a small frame sent
-        // right after another until the client's delayed ACK (~40 ms), e.g. `jobResult`.
+        // Opt-in TCP_NODELAY (`SOGNI_EMULATOR_NODELAY=1`, set by `cargo xtask bench`): without
+        // it Nagle holds a small frame sent right after another until the client's delayed ACK
+        // (~40 ms), e.g. `jobResult`. Off by default: the tests' timings assume the old pacing.
         use axum::serve::ListenerExt as _;
-        let listener = listener.tap_io(|tcp| {
-            let _ = tcp.set_nodelay(true);
+        let nodelay = std::env::var_os("SOGNI_EMULATOR_NODELAY").is_some_and(|v| v == "1");
+        let listener = listener.tap_io(move |tcp| {
+            if nodelay {
+                let _ = tcp.set_nodelay(true);
+            }
         });
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {

@@ -35,6 +35,7 @@ impl Connection {
     /// Queues an event for this connection; false when it is gone.
     pub fn send(&self, kind: &str, data: &Value) -> bool {
         let text = envelope::encode(kind, data);
+        super::stamps::stamp(kind, data);
         self.tx.send(Outgoing::Frame(Bytes::from(text))).is_ok()
     }
 

@@ -11,12 +11,22 @@ use std::process::Command;
 
 const NAME: &str = "sogni_wasm";
 
-/// Builds `pkg/` from scratch.
+/// Builds `pkg/` from scratch. The package is assembled in a fresh sibling directory and
+/// swapped in with two renames, so a test reading `pkg/` meanwhile never sees it half
+/// built (only for the instant between the renames is it absent).
 pub fn build() -> Result<(), String> {
     let out = root().join("pkg");
-    build_into(&out, &[])?;
-    let snippet = find_runtime_snippet(&out)?;
-    write_entries(&out, &snippet)?;
+    let staging = root().join(format!(".pkg-staging-{}", std::process::id()));
+    build_into(&staging, &[])?;
+    let snippet = find_runtime_snippet(&staging)?;
+    write_entries(&staging, &snippet)?;
+    let old = root().join(format!(".pkg-old-{}", std::process::id()));
+    if out.exists() {
+        std::fs::rename(&out, &old).map_err(|e| format!("cannot move {}: {e}", out.display()))?;
+    }
+    std::fs::rename(&staging, &out)
+        .map_err(|e| format!("cannot move {}: {e}", staging.display()))?;
+    let _ = std::fs::remove_dir_all(&old);
     eprintln!("xtask: built {}", out.display());
     Ok(())
 }

@@ -100,11 +100,12 @@ pub fn ensure_npm(dir: &Path) -> Result<(), String> {
     ]))
 }
 
-/// npm packages of every JS test folder (`tests/js` also brings Node 22).
+/// npm packages of every JS test folder (`tests/js` also brings Node 22) and of `bench/`.
 pub fn setup_npm() -> Result<(), String> {
     ensure_npm(&root().join("tests/js"))?;
     ensure_npm(&root().join("tests/conformance"))?;
-    ensure_npm(&root().join("tests/workerd"))
+    ensure_npm(&root().join("tests/workerd"))?;
+    ensure_npm(&root().join("bench"))
 }
 
 /// Debian's Chromium and ChromeDriver for the browser tests (installed with apt when root).

@@ -11,6 +11,7 @@ pub mod accounts;
 pub mod catalog;
 pub mod chat;
 pub mod config;
+pub mod faults;
 pub mod http;
 pub mod jobs;
 pub mod log;

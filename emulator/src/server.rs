@@ -90,9 +90,14 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/emulator/stats", get(stats))
         .route("/emulator/requests", get(requests))
         .merge(crate::chat::routes())
+        .merge(crate::faults::routes())
         .layer(DefaultBodyLimit::max(json_limit))
         .merge(storage)
         .fallback(error::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::faults::http,
+        ))
         .layer(cors)
         .with_state(state)
 }

@@ -62,6 +62,8 @@ pub struct AppState {
     pub counters: Counters,
     /// What clients sent (for side-by-side request comparisons).
     pub requests: crate::request_log::RequestLog,
+    /// The fault-injection scenario (`/emulator/faults`).
+    pub faults: crate::faults::Faults,
 }
 
 impl AppState {
@@ -87,6 +89,7 @@ impl AppState {
             revoked: Mutex::new(HashSet::new()),
             counters: Counters::default(),
             requests: Default::default(),
+            faults: Default::default(),
         })
     }
 

@@ -278,6 +278,11 @@ async fn run_job(state: &AppState, project: &Project, index: u32) {
         "jobState",
         with(json!({"type": "jobStarted"})),
     );
+    if state.faults.stalls(&project.app_id, &req.project_id) {
+        // An injected fault: this worker goes silent until the project is cancelled.
+        pause(project, Duration::from_secs(365 * 86_400)).await;
+        return;
+    }
     let delay = state.config.timing.step_delay(req.steps);
     let previews = preview_steps(req.steps, req.previews);
     for step in 1..=req.steps {

@@ -1,6 +1,6 @@
 //! One client socket: handshake, the server's opening frames, and the client's messages.
 
-use super::registry::{Connection, Outgoing};
+use super::registry::Connection;
 use crate::accounts::Account;
 use crate::http::auth::{account_for, credential};
 use crate::jobs::project::Project;
@@ -11,7 +11,7 @@ use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use futures_util::{SinkExt, StreamExt};
+use futures_util::StreamExt;
 use serde_json::{json, Map, Value};
 use sogni_wasm::protocol::envelope::Envelope;
 use std::collections::HashMap;
@@ -61,6 +61,7 @@ struct Session {
     app_id: String,
     conn: Connection,
     subscriptions: Map<String, Value>,
+    faults: Arc<crate::faults::ConnFaults>,
 }
 
 async fn serve(
@@ -84,40 +85,24 @@ async fn serve(
         Some("") => "relaxed",
         _ => "fast",
     };
-    let (mut sink, mut stream) = socket.split();
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let (sink, mut stream) = socket.split();
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let conn = state
         .registry
         .register(&account.address, &app_id, network, tx);
     Counters::bump(&state.counters.connections);
-    let writer = tokio::spawn(async move {
-        while let Some(out) = rx.recv().await {
-            let result = match out {
-                Outgoing::Frame(bytes) => sink.send(Message::Binary(bytes)).await,
-                Outgoing::Close(code, reason) => {
-                    let _ = sink
-                        .send(Message::Close(Some(CloseFrame {
-                            code,
-                            reason: reason.into(),
-                        })))
-                        .await;
-                    break;
-                }
-            };
-            if result.is_err() {
-                break;
-            }
-        }
-    });
+    let faults = crate::faults::Faults::connect(&state, &app_id);
+    let writer = tokio::spawn(crate::faults::write_loop(sink, rx, faults.clone()));
     let mut session = Session {
         state: state.clone(),
         account,
         app_id,
         conn,
         subscriptions: parse_subscriptions(&query),
+        faults: faults.clone(),
     };
     session.greet();
-    while let Some(Ok(message)) = stream.next().await {
+    while let Some(Ok(message)) = faults.until_killed(stream.next()).await {
         match message {
             Message::Text(text) => session.on_frame(text.as_bytes()),
             Message::Binary(bytes) => session.on_frame(&bytes),
@@ -130,6 +115,7 @@ async fn serve(
     state
         .registry
         .unregister(&session.account.address, &session.app_id, session.conn.id);
+    state.faults.disconnect(&faults);
     // The last sender goes with the session, which lets the writer drain and stop.
     drop(session);
     let mut writer = writer;
@@ -219,6 +205,9 @@ impl Session {
                 return;
             }
         };
+        if self.faults.intercept(&envelope) {
+            return;
+        }
         match envelope.kind.as_str() {
             "jobRequest" => self.on_job_request(&envelope.data),
             "jobError" => self.on_cancel(&envelope.data),
@@ -279,8 +268,10 @@ impl Session {
                     json!({"jobID": request.project_id, "error": "invalidRequest",
                            "error_message": "Project id is already in use", "isFromWorker": false}),
                 );
+            } else {
+                // The same client re-sent a request it already made: it runs once.
+                self.state.faults.note_duplicate(&request.project_id);
             }
-            // The same client re-sent a request it already made: it runs once.
             return;
         }
         let network = request.network.clone().unwrap_or_else(|| self.network());

@@ -27,6 +27,7 @@ sessionStorage.setItem(APP_ID_KEY, appId);
 
 const ctx = {
   sogni: () => state.sogni,
+  sdk: () => state.sdk,
   tokenType: () => $('token-type').value,
   network: () => state.settings?.network || 'fast',
   /** The first preferred model that has workers, else the busiest of that media. */

@@ -3,14 +3,18 @@
 //     think, taskProfile, tools, tool_choice});
 //   for await (const chunk of stream) { chunk.content; chunk.tool_calls; chunk.finishReason }
 // (spec §7–§9). While `sogni.chat` is undefined the panel stays disabled behind a notice.
-// Tool calls are shown as cards; the Sogni media tools run here through `sogni.projects` and
-// render their results inline, then the conversation continues with the tool results.
+// Tool calls are shown as cards. The Sogni media tools are the SDK's own: their definitions
+// come from `SogniTools` and `sogni.chat.tools.execute()` runs them through the projects API;
+// the results render inline and the conversation continues with the tool results.
 import { $, el, debounce, dropzone, fillSelect, showError, explain, amount } from './ui.js';
 
 const DEFAULT_MODEL = 'qwen3.6-35b-a3b-gguf-iq4xs';
 const MAX_TOOL_ROUNDS = 4;
 
-/** OpenAI-style definitions of the media tools this page executes itself. */
+/** The Sogni tools the page offers the model (definitions from the SDK's `SogniTools`). */
+export const SOGNI_TOOL_KEYS = ['generateImage', 'generateVideo', 'generateMusic'];
+
+/** Fallback definitions, for an SDK build without `SogniTools`. */
 export const MEDIA_TOOLS = [
   {
     type: 'function',
@@ -200,7 +204,49 @@ export function setupChat(ctx) {
     };
   }
 
-  /** Runs a Sogni media tool through the projects API; the media shows in the card. */
+  /** The tool definitions offered to the model. */
+  function offeredTools() {
+    const SogniTools = ctx.sdk?.()?.SogniTools;
+    return SogniTools ? SOGNI_TOOL_KEYS.map((k) => SogniTools[k]) : MEDIA_TOOLS;
+  }
+
+  /** Runs a Sogni tool call with the SDK's `chat.tools.execute`; the media shows in the card. */
+  async function runSogniTool(call, card) {
+    card.status('running…');
+    const bar = el('progress', { max: 100, value: 0, 'aria-label': `${call.function.name} progress` });
+    card.body.append(bar);
+    const result = await chatApi().tools.execute(call, {
+      tokenType: ctx.tokenType(),
+      network: ctx.network(),
+      onProgress: (p) => (bar.value = p.percent || 0)
+    });
+    bar.remove();
+    const kind = (() => {
+      try {
+        return JSON.parse(result.content).media_type;
+      } catch {
+        return 'image';
+      }
+    })();
+    for (const url of result.resultUrls) {
+      const media =
+        kind === 'video'
+          ? el('video', { src: url, controls: true, playsInline: true, loop: true, 'aria-label': call.function.name })
+          : kind === 'audio'
+            ? el('audio', { src: url, controls: true, 'aria-label': call.function.name })
+            : el('img', { src: url, alt: call.function.name });
+      card.body.append(media);
+    }
+    if (result.success) {
+      card.status('done');
+    } else {
+      card.status('failed');
+      card.body.append(el('p', { class: 'project-error', text: result.error }));
+    }
+    return result.content;
+  }
+
+  /** Runs a media tool through the projects API; the media shows in the card. */
   async function runTool(call, card) {
     const sogni = ctx.sogni();
     let args;
@@ -270,7 +316,7 @@ export function setupChat(ctx) {
         think: $('chat-think').checked,
         taskProfile: $('chat-profile').value,
         tokenType: ctx.tokenType(),
-        ...(useTools ? { tools: MEDIA_TOOLS, tool_choice: 'auto' } : {})
+        ...(useTools ? { tools: offeredTools(), tool_choice: 'auto' } : {})
       });
       for await (const chunk of stream) {
         if (stopRequested) break; // `break` ends the stream locally (there is no chat-cancel message)
@@ -287,8 +333,12 @@ export function setupChat(ctx) {
       messages.push({ role: 'assistant', content: raw || null, ...(done.length ? { tool_calls: done } : {}) });
       if (!done.length || stopRequested) break;
       for (const [i, call] of done.entries()) {
-        const result = await runTool(call, cards[i] || toolCard(view.tools, call));
-        messages.push({ role: 'tool', tool_call_id: call.id, name: call.function.name, content: JSON.stringify(result) });
+        const card = cards[i] || toolCard(view.tools, call);
+        const sdk = ctx.sdk?.();
+        const content = sdk?.isSogniToolCall?.(call) && chatApi().tools
+          ? await runSogniTool(call, card)
+          : JSON.stringify(await runTool(call, card));
+        messages.push({ role: 'tool', tool_call_id: call.id, name: call.function.name, content });
       }
     }
   }

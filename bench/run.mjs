@@ -24,7 +24,7 @@ const N = {
   cold: quick ? 4 : 15,
   coldImport: quick ? 2 : 5,
   browser: quick ? 3 : 10,
-  throughput: quick ? 1 : 3,
+  throughput: quick ? 1 : 5,
   latency: quick ? 10 : 40,
   latencyWarmup: 5,
   projects: 1000,
@@ -106,7 +106,8 @@ async function benchCold(emu) {
       heapAuthenticated: m((r) => r.mem.heapUsed),
       externalAuthenticated: m((r) => r.mem.external),
       rssAuthenticated: m((r) => r.mem.rss),
-      wasmMemory: sdk === 'ours' ? m((r) => r.wasmMemory) : null
+      wasmMemory: sdk === 'ours' ? m((r) => r.wasmMemory) : null,
+      raw: rs
     };
   }
   return out;
@@ -151,7 +152,7 @@ async function benchThroughput() {
   const out = { ...THROUGHPUT, runs: N.throughput };
   for (const sdk of both) {
     const rs = runs[sdk];
-    out[sdk] = Object.fromEntries(Object.keys(rs[0]).map((k) => [k, median(rs.map((r) => r[k]))]));
+    out[sdk] = { ...Object.fromEntries(Object.keys(rs[0]).map((k) => [k, median(rs.map((r) => r[k]))])), raw: rs };
   }
   return out;
 }
@@ -179,6 +180,8 @@ async function benchLatency() {
         }
         out[`complete${completeMs}`] ??= { completeMs };
         out[`complete${completeMs}`][sdk] = {
+          rawResultToResolvedMs: fromResult,
+          rawCompletedToResolvedMs: fromLast,
           resultToResolvedMs: median(fromResult),
           resultToResolvedP90Ms: quantile(fromResult, 0.9),
           completedToResolvedMs: median(fromLast),

@@ -11,6 +11,7 @@
 //! Every command installs what it needs and is missing: the wasm32 target, the pinned
 //! wasm-bindgen CLI, the npm packages of the JS test folders (from their lockfiles).
 
+mod bench;
 mod demo;
 mod emulator;
 mod pkg;
@@ -23,8 +24,9 @@ const HELP: &str = "\
 usage: cargo xtask <command>
 
   demo              build, start the emulator and serve the demo on http://127.0.0.1:8787
-  test              fmt, clippy, native tests, wasm tests (Node, Chromium), pkg,
-                    JS tests (Node 22, workerd), conformance on both SDKs (CI)
+  test [STEP…]      fmt, clippy, native tests, wasm tests (Node, Chromium), pkg,
+                    JS tests (Node 22, workerd), conformance on both SDKs, e2e (CI);
+                    with STEPs, only the steps whose name contains one of them
   emulator [ARGS]   run the local Supernet in the foreground (ARGS go to sogni-emulator)
   conformance [--sdk official|wasm|both] [F]
                     the conformance scenarios against the emulator, with the official
@@ -33,6 +35,12 @@ usage: cargo xtask <command>
   e2e               the demo page in headless Chromium (Playwright, tests/e2e)
   pkg               build the npm package in pkg/ (wasm-bindgen + wasm-opt -Oz)
   size [--no-build]  sizes of pkg/ (.wasm + JS glue): raw, gzip, brotli
+  bench [--quick] [--only PARTS] [--update-size-budget]
+                    both SDKs side by side against the emulator: size, Node and browser
+                    cold start, event throughput, result latency, memory (bench/RESULTS.md)
+  fuzz [--iterations N] [--seed S]
+                    the core's decoders and validators on random input (release build;
+                    default 10,000,000 executions)
   setup             install the toolchain pieces and npm packages only";
 
 fn main() -> ExitCode {
@@ -43,7 +51,7 @@ fn main() -> ExitCode {
     };
     let result = match cmd.as_str() {
         "demo" => demo::run(rest),
-        "test" => test(),
+        "test" => test(rest),
         "emulator" => emulator::run_foreground(rest),
         "conformance" => tools::setup_npm().and_then(|()| conformance(rest)),
         "js" => tools::setup_npm().and_then(|()| js_tests()),
@@ -51,6 +59,8 @@ fn main() -> ExitCode {
         "setup" => tools::setup_all(),
         "pkg" => pkg::build(),
         "size" => size(rest),
+        "bench" => bench::run(rest),
+        "fuzz" => fuzz(rest),
         "help" | "-h" | "--help" => {
             println!("{HELP}");
             Ok(())
@@ -234,11 +244,22 @@ fn workerd_tests() -> Result<(), String> {
     node_against_emulator("workerd", &["run.mjs"])
 }
 
-/// Everything CI checks, in order, stopping at the first failure.
-fn test() -> Result<(), String> {
+/// `cargo xtask fuzz`: the stable fuzz harness (`examples/fuzz.rs`) in a release build.
+fn fuzz(args: &[String]) -> Result<(), String> {
+    let mut cargo_args = vec!["run", "--release", "--quiet", "--example", "fuzz", "--"];
+    if !args.iter().any(|a| a == "--iterations") {
+        cargo_args.extend(["--iterations", "10000000"]);
+    }
+    cargo_args.extend(args.iter().map(String::as_str));
+    tools::cargo(&cargo_args)
+}
+
+/// Everything CI checks, in order, stopping at the first failure. With arguments, only the
+/// steps whose name contains one of them (e.g. `cargo xtask test wasm js`).
+fn test(only: &[String]) -> Result<(), String> {
     let started = Instant::now();
     type Step = fn() -> Result<(), String>;
-    let steps: [(&str, Step); 13] = [
+    let steps: [(&str, Step); 15] = [
         ("setup", tools::setup_all),
         ("fmt", || tools::cargo(&["fmt", "--all", "--", "--check"])),
         ("clippy", || {
@@ -265,9 +286,21 @@ fn test() -> Result<(), String> {
             ])
         }),
         ("native tests", || tools::cargo(&["test", "--workspace"])),
+        ("fuzz (short)", || {
+            tools::cargo(&[
+                "run",
+                "--quiet",
+                "--example",
+                "fuzz",
+                "--",
+                "--iterations",
+                "100000",
+            ])
+        }),
         ("wasm tests (node)", || wasm_tests(false)),
         ("wasm tests (chromium)", || wasm_tests(true)),
         ("pkg", pkg::build),
+        ("size budget", bench::size_check),
         ("types", || {
             let dir = tools::root().join("tests/js");
             tools::run(
@@ -281,7 +314,11 @@ fn test() -> Result<(), String> {
         ("conformance", || conformance(&[])),
         ("e2e", demo::e2e),
     ];
-    for (name, step) in &steps {
+    let chosen: Vec<&(&str, Step)> = steps
+        .iter()
+        .filter(|(name, _)| only.is_empty() || only.iter().any(|o| name.contains(o.as_str())))
+        .collect();
+    for (name, step) in &chosen {
         let t = Instant::now();
         eprintln!("\n==> xtask test: {name}");
         step().map_err(|e| format!("step `{name}` failed: {e}"))?;
@@ -289,7 +326,7 @@ fn test() -> Result<(), String> {
     }
     eprintln!(
         "\nxtask test: all {} steps passed in {:.1} s",
-        steps.len(),
+        chosen.len(),
         started.elapsed().as_secs_f64()
     );
     Ok(())

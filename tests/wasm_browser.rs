@@ -68,13 +68,7 @@ async fn an_api_key_socket_is_refused_in_the_browser_with_a_typed_error() {
 
 #[wasm_bindgen_test]
 async fn every_video_family_and_a_song_render_in_the_browser() {
-    let sogni = SogniClient::create_instance(config("browser-av", &[]))
-        .await
-        .unwrap();
-    let login = sogni
-        .account()
-        .login("demo".into(), "demo-password".into(), None, None);
-    JsFuture::from(login).await.unwrap();
+    let sogni = signed_in("browser-av").await;
     JsFuture::from(sogni.projects().wait_for_models(None))
         .await
         .unwrap();
@@ -84,29 +78,27 @@ async fn every_video_family_and_a_song_render_in_the_browser() {
 
 #[wasm_bindgen_test]
 async fn chat_streams_calls_tools_sees_a_file_and_aborts_in_the_browser() {
-    let sogni = SogniClient::create_instance(config("browser-chat", &[]))
+    let sogni = signed_in("browser-chat").await;
+    common::chat_flows(&sogni).await;
+    sogni.dispose();
+}
+
+/// A client signed in as the emulator's demo user (its socket authenticates by cookie).
+async fn signed_in(app_prefix: &str) -> SogniClient {
+    let sogni = SogniClient::create_instance(config(app_prefix, &[]))
         .await
         .unwrap();
     let login = sogni
         .account()
         .login("demo".into(), "demo-password".into(), None, None);
     JsFuture::from(login).await.unwrap();
-    common::chat_flows(&sogni).await;
-    sogni.dispose();
+    sogni
 }
 
 /// A tiny valid PNG as a `Blob`.
 fn web_blob() -> JsValue {
-    // A valid 4×4 red PNG.
-    const PNG: &[u8] = &[
-        0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44,
-        0x52, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00, 0x04, 0x08, 0x02, 0x00, 0x00, 0x00, 0x26,
-        0x93, 0x09, 0x29, 0x00, 0x00, 0x00, 0x10, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0x78,
-        0xC6, 0xC5, 0x05, 0x47, 0x0C, 0xC4, 0x71, 0x00, 0xA4, 0x43, 0x0F, 0xA1, 0xF3, 0xBD, 0xDF,
-        0xBE, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
-    ];
     // `new Blob([bytes])`: the constructor's one argument is the array of parts.
-    let parts = Array::of1(&Array::of1(&js_sys::Uint8Array::from(PNG)));
+    let parts = Array::of1(&Array::of1(&js_sys::Uint8Array::from(common::PNG_4X4)));
     let blob_ctor: js_sys::Function = Reflect::get(&js_sys::global(), &"Blob".into())
         .unwrap()
         .unchecked_into();

@@ -76,39 +76,35 @@ impl ChatState {
         }
     }
 
-    fn on_tokens(&self, data: &Value) {
-        let Some(id) = data.get("jobID").and_then(Value::as_str) else {
-            return;
-        };
-        let Some(cell) = self.stream(id) else {
-            return;
-        };
+    /// The job a frame is for, when this client is waiting on it (and it is now alive).
+    fn live_cell<'a>(&self, data: &'a Value) -> Option<(&'a str, Rc<StreamCell>)> {
+        let id = data.get("jobID").and_then(Value::as_str)?;
+        let cell = self.stream(id)?;
         self.alive(id);
+        Some((id, cell))
+    }
+
+    fn on_tokens(&self, data: &Value) {
+        let Some((_, cell)) = self.live_cell(data) else {
+            return;
+        };
         let chunk = cell.core.borrow_mut().on_tokens(data);
         cell.wake();
         self.events.emit("token", &js(&chunk));
     }
 
     fn on_job_state(&self, data: &Value) {
-        let Some(id) = data.get("jobID").and_then(Value::as_str) else {
+        let Some((_, cell)) = self.live_cell(data) else {
             return;
         };
-        let Some(cell) = self.stream(id) else {
-            return;
-        };
-        self.alive(id);
         let event = cell.core.borrow_mut().on_job_state(data);
         self.events.emit("jobState", &js(&event));
     }
 
     fn on_result(&self, data: &Value) {
-        let Some(id) = data.get("jobID").and_then(Value::as_str) else {
+        let Some((id, cell)) = self.live_cell(data) else {
             return;
         };
-        let Some(cell) = self.stream(id) else {
-            return;
-        };
-        self.alive(id);
         let result = cell.core.borrow_mut().on_result(data);
         cell.wake();
         self.remove(id);
@@ -120,13 +116,9 @@ impl ChatState {
     }
 
     fn on_error(&self, data: &Value) {
-        let Some(id) = data.get("jobID").and_then(Value::as_str) else {
+        let Some((id, cell)) = self.live_cell(data) else {
             return;
         };
-        let Some(cell) = self.stream(id) else {
-            return;
-        };
-        self.alive(id);
         let event = cell.core.borrow_mut().on_error(data);
         cell.wake();
         self.remove(id);

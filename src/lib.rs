@@ -17,6 +17,7 @@ pub mod error;
 pub mod models;
 pub mod projects;
 pub mod protocol;
+pub mod surface;
 
 pub use error::{Error, Result};
 #[cfg(feature = "wallet")]

@@ -55,6 +55,25 @@ impl TokenType {
     }
 }
 
+/// One movement of an account's balance (the transaction history).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LedgerEntry {
+    /// Sequence number within the account (1-based).
+    pub seq: u64,
+    /// Milliseconds since the epoch.
+    pub time_ms: u64,
+    /// `debit` or `credit`.
+    pub kind: &'static str,
+    /// Which token moved.
+    pub token: TokenType,
+    /// Millionths of a token.
+    pub micros: i64,
+    /// What it was for (`Render`, `Refund`, `Reward: …`, `Deposit`, …).
+    pub description: String,
+    /// `project`, `reward`, `wallet`.
+    pub source: &'static str,
+}
+
 /// One account.
 #[derive(Debug)]
 pub struct Account {
@@ -69,6 +88,7 @@ pub struct Account {
     /// A stable numeric id.
     pub sid: u64,
     balance: Mutex<Balance>,
+    ledger: Mutex<Vec<LedgerEntry>>,
 }
 
 impl Account {
@@ -89,6 +109,7 @@ impl Account {
                 spark: to_micros(user.spark),
                 sogni: to_micros(user.sogni),
             }),
+            ledger: Mutex::new(Vec::new()),
         }
     }
 
@@ -108,16 +129,60 @@ impl Account {
             return false;
         }
         *slot -= micros;
+        drop(b);
+        if micros > 0 {
+            self.record("debit", token, micros, "Render", "project");
+        }
         true
     }
 
     /// Gives `micros` back (a refund for work that did not happen).
     pub fn refund(&self, token: TokenType, micros: i64) {
+        self.credit(token, micros, "Refund", "project");
+    }
+
+    /// Adds `micros` to a balance and records why.
+    pub fn credit(&self, token: TokenType, micros: i64, description: &str, source: &'static str) {
         let mut b = self.balance.lock().unwrap();
         match token {
             TokenType::Spark => b.spark += micros,
             TokenType::Sogni => b.sogni += micros,
         }
+        drop(b);
+        if micros > 0 {
+            self.record("credit", token, micros, description, source);
+        }
+    }
+
+    /// Appends a ledger entry.
+    pub fn record(
+        &self,
+        kind: &'static str,
+        token: TokenType,
+        micros: i64,
+        description: &str,
+        source: &'static str,
+    ) {
+        let mut l = self.ledger.lock().unwrap();
+        let seq = l.len() as u64 + 1;
+        let time_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or(0);
+        l.push(LedgerEntry {
+            seq,
+            time_ms,
+            kind,
+            token,
+            micros,
+            description: description.to_string(),
+            source,
+        });
+    }
+
+    /// The ledger, oldest first.
+    pub fn ledger(&self) -> Vec<LedgerEntry> {
+        self.ledger.lock().unwrap().clone()
     }
 
     /// The `balanceUpdate` socket payload.

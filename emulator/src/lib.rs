@@ -20,6 +20,7 @@ pub mod request_log;
 pub mod server;
 pub mod state;
 pub mod storage;
+pub mod surface;
 pub mod tokens;
 pub mod ws;
 

@@ -90,6 +90,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/emulator/stats", get(stats))
         .route("/emulator/requests", get(requests))
         .merge(crate::chat::routes())
+        .merge(crate::surface::routes())
         .merge(crate::faults::routes())
         .layer(DefaultBodyLimit::max(json_limit))
         .merge(storage)

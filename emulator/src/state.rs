@@ -64,6 +64,8 @@ pub struct AppState {
     pub requests: crate::request_log::RequestLog,
     /// The fault-injection scenario (`/emulator/faults`).
     pub faults: crate::faults::Faults,
+    /// Workflows, templates, replay, subscriptions, rewards, LoRAs, saved uploads.
+    pub surface: crate::surface::SurfaceState,
 }
 
 impl AppState {
@@ -89,6 +91,7 @@ impl AppState {
             revoked: Mutex::new(HashSet::new()),
             counters: Counters::default(),
             requests: Default::default(),
+            surface: Default::default(),
             faults: Default::default(),
         })
     }

@@ -19,6 +19,10 @@ pub(crate) struct AccountState {
     pub(crate) data: RefCell<Value>,
     pub(crate) events: Emitter,
     network_waiters: RefCell<Vec<js_sys::Object>>,
+    /// The entitlement `version` last applied to `subscription`.
+    sub_version: std::cell::Cell<Option<f64>>,
+    /// Socket entitlement pushes applied so far (a REST answer that raced one is stale).
+    pub(crate) sub_socket_writes: std::cell::Cell<u32>,
 }
 
 impl std::fmt::Debug for AccountState {
@@ -32,9 +36,13 @@ impl AccountState {
         let network = client.network.borrow().clone();
         Rc::new(Self {
             client,
-            data: RefCell::new(json!({"network": network, "balance": null})),
+            data: RefCell::new(
+                json!({"network": network, "balance": null, "networkStatus": "disconnected"}),
+            ),
             events: Emitter::default(),
             network_waiters: RefCell::new(Vec::new()),
+            sub_version: std::cell::Cell::new(None),
+            sub_socket_writes: std::cell::Cell::new(0),
         })
     }
 
@@ -48,6 +56,57 @@ impl AccountState {
             }
         }
         self.events.emit("updated", &super::projects::js(&patch));
+    }
+
+    /// Applies a subscription snapshot to `currentAccount.subscription` unless it is stale:
+    /// an older `version`, or an unversioned REST answer that raced a socket push
+    /// (`socket_writes_at_start`). True when accepted.
+    pub(crate) fn apply_subscription(
+        &self,
+        snapshot: &Value,
+        from_socket: bool,
+        version: Option<f64>,
+        socket_writes_at_start: Option<u32>,
+    ) -> bool {
+        if let (Some(v), Some(last)) = (version, self.sub_version.get()) {
+            if v < last {
+                return false;
+            }
+        }
+        if !from_socket
+            && version.is_none()
+            && socket_writes_at_start.is_some_and(|n| n != self.sub_socket_writes.get())
+        {
+            return false;
+        }
+        if version.is_some() {
+            self.sub_version.set(version);
+        }
+        if from_socket {
+            self.sub_socket_writes.set(self.sub_socket_writes.get() + 1);
+        }
+        if self.data.borrow().get("subscription") != Some(snapshot) {
+            self.update(json!({ "subscription": snapshot }));
+        }
+        true
+    }
+
+    /// The socket's entitlement (`authenticated.subscriptionEntitlement` or
+    /// `subscriptionEntitlementUpdated`), with its free-Spark flags.
+    fn on_entitlement(&self, data: &Value) {
+        if let Some(locked) = data.get("freeSparkLocked").and_then(Value::as_bool) {
+            let path = data.get("freeSparkUnlockPath").cloned().unwrap_or(Value::Null);
+            let d = self.data.borrow().clone();
+            if d.get("freeSparkLocked") != Some(&Value::Bool(locked))
+                || d.get("freeSparkUnlockPath").unwrap_or(&Value::Null) != &path
+            {
+                self.update(json!({"freeSparkLocked": locked, "freeSparkUnlockPath": path}));
+            }
+        }
+        if let Some(snapshot) = crate::surface::account::entitlement_snapshot(data, glue::now_ms()) {
+            let version = crate::surface::account::entitlement_version(data);
+            self.apply_subscription(&snapshot, true, version, None);
+        }
     }
 
     /// `GET /v1/account/me`, refreshing the token first when it has expired.
@@ -77,9 +136,20 @@ impl AccountState {
     /// Forgets credentials and closes the socket, as a 401 does in the official client.
     pub(crate) fn clear_auth(&self) {
         *self.client.rest.credentials.borrow_mut() = Credentials::None;
+        self.forget_subscription();
         self.update(
             json!({"username": null, "walletAddress": null, "email": null, "balance": null}),
         );
+    }
+
+    fn forget_subscription(&self) {
+        self.sub_version.set(None);
+        self.sub_socket_writes.set(0);
+        if let Some(d) = self.data.borrow_mut().as_object_mut() {
+            d.remove("subscription");
+            d.remove("freeSparkLocked");
+            d.remove("freeSparkUnlockPath");
+        }
     }
 
     /// Signs in with username and password.
@@ -169,6 +239,7 @@ impl AccountState {
         }
         let d = glue::deferred();
         self.network_waiters.borrow_mut().push(d.clone());
+        self.update(json!({"networkStatus": "switching"}));
         self.client.send("changeNetwork", &json!(network)).await?;
         let promise: js_sys::Promise = glue::get(&d, "promise").into();
         let error = to_js(&Error::Timeout {
@@ -178,11 +249,45 @@ impl AccountState {
     }
 }
 
+impl AccountState {
+    /// `GET /v1/subscriptions/status`, applied to `currentAccount.subscription` (a snapshot
+    /// a socket push overtook meanwhile yields to the fresher one).
+    pub(crate) async fn refresh_subscription(self: &Rc<Self>) -> Result<Value, Error> {
+        let writes = self.sub_socket_writes.get();
+        let data = self
+            .client
+            .api("GET", "/v1/subscriptions/status", None, true)
+            .await?;
+        let snapshot = data.get("subscription").cloned().unwrap_or(Value::Null);
+        let version = snapshot.get("version").and_then(|v| match v {
+            Value::Number(n) => n.as_f64(),
+            Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        });
+        if !self.apply_subscription(&snapshot, false, version, Some(writes)) {
+            if let Some(current) = self.data.borrow().get("subscription").filter(|s| !s.is_null()) {
+                return Ok(current.clone());
+            }
+        }
+        Ok(snapshot)
+    }
+}
+
 impl Subscriber for AccountState {
     fn on_event(self: Rc<Self>, kind: &str, data: &Value) {
         match kind {
             "authenticated" => {
-                let mut patch = json!({});
+                match data.get("subscriptionEntitlement") {
+                    Some(e) if e.is_object() => self.on_entitlement(e),
+                    _ => {
+                        // No snapshot on the socket: refresh it over REST, best effort.
+                        let me = self.clone();
+                        wasm_bindgen_futures::spawn_local(async move {
+                            let _ = me.refresh_subscription().await;
+                        });
+                    }
+                }
+                let mut patch = json!({"networkStatus": "connected"});
                 if matches!(
                     *self.client.rest.credentials.borrow(),
                     Credentials::ApiKey(_)
@@ -193,9 +298,10 @@ impl Subscriber for AccountState {
                 self.update(patch);
             }
             "balanceUpdate" => self.update(json!({"balance": data})),
+            "subscriptionEntitlementUpdated" => self.on_entitlement(data),
             "changeNetwork" => {
                 let network = data["network"].clone();
-                self.update(json!({"network": network}));
+                self.update(json!({"network": network, "networkStatus": "connected"}));
                 let js = super::projects::js(&network);
                 for d in self.network_waiters.borrow_mut().drain(..) {
                     if let Ok(f) = js_sys::Reflect::get(&d, &"resolve".into()) {
@@ -208,12 +314,18 @@ impl Subscriber for AccountState {
     }
 
     fn on_auth_cleared(self: Rc<Self>) {
+        self.forget_subscription();
         self.update(
             json!({"username": null, "walletAddress": null, "email": null, "balance": null}),
         );
     }
 
+    fn on_connection_lost(self: Rc<Self>) {
+        self.update(json!({"networkStatus": "connecting"}));
+    }
+
     fn on_disconnected(self: Rc<Self>, _code: u16, _reason: &str) {
+        self.update(json!({"networkStatus": "disconnected"}));
         if !self.client.is_authenticated() {
             self.update(json!({"username": null, "walletAddress": null, "balance": null}));
         }

@@ -20,6 +20,8 @@ pub(crate) struct Shared {
     pub(crate) account: Rc<AccountState>,
     pub(crate) projects: Rc<ProjectsState>,
     pub(crate) chat: Rc<super::chat::ChatState>,
+    pub(crate) surface: Rc<super::surface::SurfaceState>,
+    pub(crate) socket_events: Rc<super::socket_events::SocketEventsState>,
 }
 
 fn js<T: serde::Serialize>(v: &T) -> JsValue {
@@ -35,7 +37,7 @@ fn err(e: Error) -> JsValue {
 #[wasm_bindgen]
 #[derive(Debug, Clone)]
 pub struct SogniClient {
-    shared: Rc<Shared>,
+    pub(crate) shared: Rc<Shared>,
 }
 
 #[wasm_bindgen]
@@ -68,11 +70,15 @@ impl SogniClient {
         inner.subscribe(Rc::downgrade(&projects) as Weak<dyn Subscriber>);
         let chat = super::chat::ChatState::new(inner.clone(), projects.clone());
         inner.subscribe(Rc::downgrade(&chat) as Weak<dyn Subscriber>);
+        let socket_events = super::socket_events::SocketEventsState::new(inner.clone());
+        inner.subscribe(Rc::downgrade(&socket_events) as Weak<dyn Subscriber>);
         let shared = Rc::new(Shared {
             inner: inner.clone(),
             account: account.clone(),
             projects,
             chat,
+            surface: super::surface::SurfaceState::new(inner.clone()),
+            socket_events,
         });
         if matches!(*inner.rest.credentials.borrow(), Credentials::ApiKey(_)) {
             account.after_auth();
@@ -186,7 +192,7 @@ impl SogniClient {
 #[wasm_bindgen]
 #[derive(Debug, Clone)]
 pub struct AccountApi {
-    shared: Rc<Shared>,
+    pub(crate) shared: Rc<Shared>,
 }
 
 #[wasm_bindgen]
@@ -279,7 +285,7 @@ impl AccountApi {
 #[wasm_bindgen]
 #[derive(Debug, Clone)]
 pub struct CurrentAccount {
-    shared: Rc<Shared>,
+    pub(crate) shared: Rc<Shared>,
 }
 
 #[wasm_bindgen]
@@ -362,7 +368,7 @@ impl CurrentAccount {
 #[wasm_bindgen]
 #[derive(Debug, Clone)]
 pub struct ApiClient {
-    shared: Rc<Shared>,
+    pub(crate) shared: Rc<Shared>,
 }
 
 #[wasm_bindgen]

@@ -1,6 +1,7 @@
 //! The wasm layer: JS bindings, transport and the exported classes.
 
 mod account;
+mod account_extra;
 mod api;
 mod chat;
 mod chat_glue;
@@ -13,9 +14,16 @@ mod errors;
 mod glue;
 mod project;
 mod projects;
+mod projects_extra;
+mod replay;
 mod rest;
 mod socket;
+mod socket_events;
+mod stats;
+mod surface;
+mod surface_types;
 mod types;
+mod workflows;
 
 pub use api::{AccountApi, ApiClient, CurrentAccount, SogniClient};
 pub use chat::{
@@ -25,3 +33,11 @@ pub use chat::{
 pub use chat_stream::ChatStream;
 pub use project::{Job, Project};
 pub use projects::ProjectsApi;
+pub use projects_extra::{PersonalLoras, ReusableUploads};
+pub use replay::ReplayApi;
+pub use socket_events::SocketEvents;
+pub use stats::{AnnouncementsApi, StatsApi};
+pub use workflows::{
+    parse_creative_workflow_sse_chunk, CreativeWorkflowTemplatesApi, CreativeWorkflowsApi,
+    WorkflowEventStream,
+};

@@ -506,7 +506,7 @@ impl ProjectsState {
 #[wasm_bindgen]
 #[derive(Debug, Clone)]
 pub struct ProjectsApi {
-    shared: Rc<Shared>,
+    pub(crate) shared: Rc<Shared>,
 }
 
 impl ProjectsApi {

@@ -186,13 +186,12 @@ pub async fn balance(State(state): Shared, headers: HeaderMap) -> Result<Json<Va
     Ok(ok(caller(&state, &headers)?.balance_rest_json()))
 }
 
-/// `GET /v1/subscriptions/status`: every emulated account has no subscription.
+/// `GET /v1/subscriptions/status`: the account's subscription (see `crate::surface::account`).
 pub async fn subscription_status(
     State(state): Shared,
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
-    caller(&state, &headers)?;
-    Ok(ok(
-        json!({"subscription": {"active": false, "status": "none"}}),
-    ))
+    let account = caller(&state, &headers)?;
+    let snapshot = crate::surface::account::snapshot(&state, &account.address);
+    Ok(ok(json!({ "subscription": snapshot })))
 }

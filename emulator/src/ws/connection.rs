@@ -101,6 +101,9 @@ async fn serve(
         subscriptions: parse_subscriptions(&query),
         faults: faults.clone(),
     };
+    state
+        .surface
+        .remember_subscriptions(session.conn.id, &session.subscriptions);
     session.greet();
     while let Some(Ok(message)) = faults.until_killed(stream.next()).await {
         match message {
@@ -116,6 +119,7 @@ async fn serve(
         .registry
         .unregister(&session.account.address, &session.app_id, session.conn.id);
     state.faults.disconnect(&faults);
+    state.surface.forget_connection(session.conn.id);
     // The last sender goes with the session, which lets the writer drain and stop.
     drop(session);
     let mut writer = writer;
@@ -175,7 +179,7 @@ impl Session {
                 "addressSID": a.sid,
                 "balanceVersion": 2,
                 "tokens": {"sogni": strip(&balance["sogni"]), "spark": strip(&balance["spark"])},
-                "subscriptionEntitlement": {"active": false, "trialing": false, "trialCapped": false, "subscription": null},
+                "subscriptionEntitlement": self.state.surface.accounts.entitlement(&a.address),
                 // This appId's projects still in flight: their events follow this socket.
                 "activeProjects": self
                     .state
@@ -382,6 +386,9 @@ impl Session {
                     .insert(event.to_string(), enabled.clone());
             }
         }
+        self.state
+            .surface
+            .remember_subscriptions(self.conn.id, &self.subscriptions);
         self.send(
             "socketEventSubscriptionsUpdated",
             json!({"socketEventSubscriptions": Value::Object(self.subscriptions.clone())}),

@@ -1,0 +1,238 @@
+//! `sogni.apiClient.socket`: every server event as the official `WebSocketClient` emits it
+//! (`subscriptionLimitNotice`, `subscriptionEntitlementUpdated`, `appAlert`,
+//! `toastMessage`, `socketEventSubscriptionsUpdated`, `balanceUpdate`, …), and
+//! `sogni.setSocketEventSubscriptions()`. Also the client's getters for the REST groups
+//! (`workflows`, `replay`, `stats`, `announcements`).
+
+use super::api::{ApiClient, SogniClient};
+use super::client::{Inner, Subscriber};
+use super::emitter::Emitter;
+use super::errors::to_js;
+use super::glue;
+use super::projects::js;
+use crate::Error;
+use js_sys::{Function, Promise};
+use serde_json::{json, Map, Value};
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::future_to_promise;
+
+/// The socket event feed of one client.
+#[derive(Debug)]
+pub(crate) struct SocketEventsState {
+    client: Rc<Inner>,
+    events: Emitter,
+    /// The subscriptions the server last confirmed, re-applied after a reconnect.
+    confirmed: RefCell<Option<Map<String, Value>>>,
+}
+
+/// Kept under this name in `Shared`.
+pub(crate) type SocketEventsRc = Rc<SocketEventsState>;
+
+impl SocketEventsState {
+    fn on_authenticated(self: &Rc<Self>) {
+        // A reconnect starts from the connect-time subscriptions: re-apply what the server
+        // last confirmed at runtime.
+        let Some(subs) = self.confirmed.borrow().clone() else {
+            return;
+        };
+        let initial = self.client.config.socket_event_subscriptions.clone();
+        if initial.as_ref() == Some(&subs) {
+            return;
+        }
+        let me = self.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let update = json!({"reset": true, "subscriptions": subs});
+            if let Err(e) = me.client.send("setSocketEventSubscriptions", &update).await {
+                me.client.log(
+                    2,
+                    &format!("could not re-apply socket event subscriptions: {e:?}"),
+                );
+            }
+        });
+    }
+}
+
+impl Subscriber for SocketEventsState {
+    fn on_event(self: Rc<Self>, kind: &str, data: &Value) {
+        match kind {
+            "authenticated" => self.on_authenticated(),
+            "socketEventSubscriptionsUpdated" => {
+                if let Some(m) = data
+                    .get("socketEventSubscriptions")
+                    .and_then(Value::as_object)
+                {
+                    *self.confirmed.borrow_mut() = Some(m.clone());
+                }
+            }
+            _ => {}
+        }
+        self.events.emit(kind, &js(data));
+    }
+
+    fn on_disconnected(self: Rc<Self>, code: u16, reason: &str) {
+        self.events.emit(
+            "disconnected",
+            &js(&json!({"code": code, "reason": reason})),
+        );
+    }
+}
+
+/// `sogni.apiClient.socket`: listen for raw socket events, e.g.
+/// `socket.on('subscriptionLimitNotice', (notice) => …)` (opt in with
+/// `socketEventSubscriptions: {subscriptionLimitNotice: true}`) or
+/// `socket.on('appAlert', …)` (`{appAlert: true}`).
+#[wasm_bindgen]
+#[derive(Debug, Clone)]
+pub struct SocketEvents {
+    state: SocketEventsRc,
+}
+
+impl SocketEventsState {
+    /// The feed (subscribe it to the client's events).
+    pub(crate) fn new(client: Rc<Inner>) -> SocketEventsRc {
+        Rc::new(Self {
+            client,
+            events: Emitter::default(),
+            confirmed: RefCell::new(None),
+        })
+    }
+}
+
+impl SocketEvents {
+    /// A handle on an existing feed.
+    pub(crate) fn from_state(state: SocketEventsRc) -> Self {
+        Self { state }
+    }
+}
+
+#[wasm_bindgen]
+impl SocketEvents {
+    /// Listens for a socket event; returns the unsubscribe function.
+    pub fn on(&self, event: &str, listener: Function) -> Function {
+        self.state.events.on(event, listener.clone(), false);
+        glue::unsubscriber(&JsValue::from(self.clone()), event, &listener)
+    }
+
+    /// Listens for the next occurrence only.
+    pub fn once(&self, event: &str, listener: Function) -> Function {
+        self.state.events.on(event, listener.clone(), true);
+        glue::unsubscriber(&JsValue::from(self.clone()), event, &listener)
+    }
+
+    /// Removes a listener.
+    pub fn off(&self, event: &str, listener: &Function) {
+        self.state.events.off(event, listener);
+    }
+}
+
+/// `setSocketEventSubscriptions` input as the official `normalizeSocketEventSubscriptionUpdate`
+/// makes it: an update object stays one (non-boolean flags dropped), a plain flag map
+/// becomes `{subscriptions}`.
+pub(crate) fn normalize_subscription_update(input: &Value) -> Value {
+    const UPDATE_KEYS: [&str; 6] = [
+        "subscriptions",
+        "subscribe",
+        "unsubscribe",
+        "reset",
+        "event",
+        "enabled",
+    ];
+    let raw = input.as_object().cloned().unwrap_or_default();
+    let mut update = if raw.keys().any(|k| UPDATE_KEYS.contains(&k.as_str())) {
+        raw
+    } else {
+        let mut m = Map::new();
+        m.insert("subscriptions".into(), Value::Object(raw));
+        m
+    };
+    let flags: Map<String, Value> = update
+        .get("subscriptions")
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .filter(|(_, v)| v.is_boolean())
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
+    if flags.is_empty() {
+        update.remove("subscriptions");
+    } else {
+        update.insert("subscriptions".into(), Value::Object(flags));
+    }
+    Value::Object(update)
+}
+
+#[wasm_bindgen]
+impl ApiClient {
+    /// The socket's event feed (`on`, `once`, `off`).
+    #[wasm_bindgen(getter)]
+    pub fn socket(&self) -> SocketEvents {
+        SocketEvents {
+            state: self.shared.socket_events.clone(),
+        }
+    }
+
+    /// Whether the client opens a socket at all (`disableSocket` not set).
+    #[wasm_bindgen(getter, js_name = socketEnabled)]
+    pub fn socket_enabled(&self) -> bool {
+        !self.shared.inner.config.disable_socket.unwrap_or(false)
+    }
+}
+
+#[wasm_bindgen]
+impl SogniClient {
+    /// `sogni.workflows`: durable creative workflows and their templates.
+    #[wasm_bindgen(getter)]
+    pub fn workflows(&self) -> super::workflows::CreativeWorkflowsApi {
+        super::workflows::CreativeWorkflowsApi::new(self.shared.surface.clone())
+    }
+
+    /// `sogni.replay`: RunRecords.
+    #[wasm_bindgen(getter)]
+    pub fn replay(&self) -> super::replay::ReplayApi {
+        super::replay::ReplayApi::new(self.shared.surface.clone())
+    }
+
+    /// `sogni.stats`: the leaderboard.
+    #[wasm_bindgen(getter)]
+    pub fn stats(&self) -> super::stats::StatsApi {
+        super::stats::StatsApi::new(self.shared.surface.clone())
+    }
+
+    /// `sogni.announcements`: live in-app announcements.
+    #[wasm_bindgen(getter)]
+    pub fn announcements(&self) -> super::stats::AnnouncementsApi {
+        super::stats::AnnouncementsApi::new(self.shared.surface.clone())
+    }
+
+    /// Changes which socket events this connection receives: a flag map
+    /// (`{subscriptionLimitNotice: true, modelAvailability: false}`) or an update
+    /// (`{subscribe, unsubscribe, reset, event, enabled}`). The server confirms with
+    /// `socketEventSubscriptionsUpdated`; the change survives reconnects.
+    #[wasm_bindgen(js_name = setSocketEventSubscriptions, unchecked_return_type = "Promise<void>")]
+    pub fn set_socket_event_subscriptions(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "SocketEventSubscriptionInput")] update: JsValue,
+    ) -> Promise {
+        let inner = self.shared.inner.clone();
+        future_to_promise(async move {
+            let value: Value = serde_wasm_bindgen::from_value(update).unwrap_or(Value::Null);
+            if !value.is_object() {
+                return Err(to_js(&Error::invalid(
+                    "INVALID_SUBSCRIPTIONS",
+                    "setSocketEventSubscriptions needs an object",
+                )));
+            }
+            inner
+                .send(
+                    "setSocketEventSubscriptions",
+                    &normalize_subscription_update(&value),
+                )
+                .await?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+}

@@ -294,14 +294,3 @@ pub fn is_subscription_limit_error(value: JsValue) -> bool {
     };
     crate::surface::account::is_subscription_limit_error(&v)
 }
-
-/// `SUBSCRIPTION_ERROR_CODES`: `{NOT_ENTITLED: 4078, QUEUE_CAP: 4079, GRACE_RETRY: 4080,
-/// SUBSCRIPTION_FEATURE_REQUIRES_UPGRADE: 4081}`.
-#[wasm_bindgen(js_name = subscriptionErrorCodes, skip_typescript)]
-pub fn subscription_error_codes() -> JsValue {
-    let m: serde_json::Map<String, Value> = crate::surface::account::SUBSCRIPTION_ERROR_CODES
-        .iter()
-        .map(|(k, v)| ((*k).to_string(), Value::from(*v)))
-        .collect();
-    js(&Value::Object(m))
-}

@@ -12,6 +12,7 @@ mod client;
 mod emitter;
 mod errors;
 mod glue;
+mod helpers;
 mod project;
 mod projects;
 mod projects_extra;

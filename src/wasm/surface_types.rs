@@ -211,6 +211,4 @@ export type SocketEventSubscriptionInput =
   | Record<string, boolean>
   | { subscriptions?: Record<string, boolean>; subscribe?: string | string[]; unsubscribe?: string | string[]; reset?: boolean; event?: string; enabled?: boolean };
 
-/** `SUBSCRIPTION_ERROR_CODES`. */
-export declare function subscriptionErrorCodes(): { NOT_ENTITLED: 4078; QUEUE_CAP: 4079; GRACE_RETRY: 4080; SUBSCRIPTION_FEATURE_REQUIRES_UPGRADE: 4081 };
 "#;

@@ -483,3 +483,32 @@ test('projects: getStatus / get, presigned URLs, cancel by id, trackedProjects, 
   const enhance = await sogni.projects.estimateEnhancementCost('heavy');
   assert.ok(Number(enhance.spark) > 0);
 });
+
+test('root helpers and constants: model kinds, MiniMax H3 frames, Pixal3D slots, retryable chat errors, subscription codes', () => {
+  assert.deepEqual(sdk.SUBSCRIPTION_ERROR_CODES, { NOT_ENTITLED: 4078, QUEUE_CAP: 4079, GRACE_RETRY: 4080, SUBSCRIPTION_FEATURE_REQUIRES_UPGRADE: 4081 });
+  assert.deepEqual([...sdk.RETRYABLE_CHAT_ERROR_TYPES], ['server_restarting', 'transport_lost']);
+  assert.equal(sdk.isRetryableChatError(new sdk.ChatJobError('lost', { errorType: 'transport_lost' })), true);
+  assert.equal(sdk.isRetryableChatError({ errorType: 'model_unavailable' }), false);
+  assert.equal(sdk.isRetryableChatError(null), false);
+  assert.equal(sdk.PIXAL3D_MULTIVIEW_IMAGE_TO_3D_MODEL_ID, 'pixal3d_multiview_int8_i23d');
+  assert.deepEqual(sdk.PIXAL3D_ORBIT_VIEW_SLOTS, { leftViewImage: 1, backViewImage: 2, rightViewImage: 3 });
+  assert.equal(sdk.isVideoModel('ltx23-22b-fp8_t2v_distilled'), true);
+  assert.equal(sdk.isVideoModel('flux1-schnell-fp8'), false);
+  assert.equal(sdk.isAudioModel('ace_step_1.5_turbo'), true);
+  assert.equal(sdk.isVideoUpscaleModel(sdk.FLASHVSR_VIDEO_UPSCALE_MODEL_ID), true);
+  assert.equal(sdk.isModelArtifactModel(sdk.PIXAL3D_IMAGE_TO_3D_MODEL_ID), true);
+  assert.equal(sdk.isPixal3dModel(sdk.PIXAL3D_IMAGE_TO_3D_MODEL_ID), true);
+  assert.equal(sdk.isPixal3dMultiViewModel(sdk.PIXAL3D_IMAGE_TO_3D_MODEL_ID), false);
+  assert.equal(sdk.isSegmentationModel(sdk.SAM3_IMAGE_SEGMENT_MODEL_ID), true);
+  assert.equal(sdk.requiresStartingImage(sdk.BIREFNET_BACKGROUND_REMOVAL_MODEL_ID), true);
+  assert.equal(sdk.requiresStartingImage('flux1-schnell-fp8'), false);
+  assert.equal(sdk.isMinimaxH3AudioGuideModel(sdk.MINIMAX_H3_FASTH3_FLFA2V_MODEL_ID), true);
+  assert.equal(sdk.isMinimaxH3AudioGuideModel(`${sdk.MINIMAX_H3_FASTH3_A2V_MODEL_ID}_2stage`), true);
+  assert.deepEqual([1, 5.9, 6, 20, 100].map(sdk.getMinimaxH3FramesForAudioDuration), [124, 158, 158, 362, 362]);
+  assert.throws(() => sdk.getMinimaxH3FramesForAudioDuration(0));
+  const left = new Blob(['l']);
+  assert.deepEqual(sdk.getPixal3dOrbitViewSlots({ leftViewImage: left, rightViewImage: 'r', backViewImage: false }), [
+    { view: 'leftViewImage', slot: 1, media: left },
+    { view: 'rightViewImage', slot: 3, media: 'r' }
+  ]);
+});

@@ -175,8 +175,10 @@ fn write_sogni_tools(out: &Path) -> Result<(), String> {
 
 fn write_entries(out: &Path, snippet: &str) -> Result<(), String> {
     write_sogni_tools(out)?;
+    // The official constants (SUBSCRIPTION_ERROR_CODES, model ids…) live in js/constants.js.
+    let constants = snippet.replace("/js/runtime.js", "/js/constants.js");
     let reexport = format!(
-        "export * from './{NAME}.js';\nexport {{ {ERROR_CLASSES} }} from '{snippet}';\nexport {{ SogniTools }} from './sogni-tools.js';\n"
+        "export * from './{NAME}.js';\nexport {{ {ERROR_CLASSES} }} from '{snippet}';\nexport {{ SogniTools }} from './sogni-tools.js';\nexport * from '{constants}';\n"
     );
     write(
         &out.join("node.js"),
@@ -207,10 +209,13 @@ fn write_entries(out: &Path, snippet: &str) -> Result<(), String> {
     write(
         &out.join("index.d.ts"),
         &format!(
-            "export * from './{NAME}.js';\nexport {{ {ERROR_CLASSES} }} from './errors.js';\nexport {{ SogniTools }} from './sogni-tools.js';\n"
+            "export * from './{NAME}.js';\nexport {{ {ERROR_CLASSES} }} from './errors.js';\nexport {{ SogniTools }} from './sogni-tools.js';\nexport * from './constants.js';\n"
         ),
     )?;
     write(&out.join("errors.d.ts"), ERRORS_DTS)?;
+    let constants_dts = crate::tools::root().join("js/constants.d.ts");
+    std::fs::copy(&constants_dts, out.join("constants.d.ts"))
+        .map_err(|e| format!("cannot copy {}: {e}", constants_dts.display()))?;
     let version = env!("CARGO_PKG_VERSION");
     write(
         &out.join("package.json"),

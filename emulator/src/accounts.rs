@@ -118,8 +118,36 @@ impl Account {
         *self.balance.lock().unwrap()
     }
 
-    /// Takes `micros` from the chosen balance if it is large enough.
+    /// An account made by a signup (no password known here: it signs in with its wallet).
+    pub fn signed_up(username: &str, email: &str, address: &str, sid: u64) -> Self {
+        Self {
+            username: username.to_string(),
+            email: email.to_string(),
+            address: sogni_wasm::wallet::checksum_address(address)
+                .unwrap_or_else(|_| address.to_string()),
+            api_keys: Vec::new(),
+            sid,
+            balance: Mutex::new(Balance {
+                spark: to_micros(50.0),
+                sogni: 0,
+            }),
+            ledger: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Takes `micros` from the chosen balance if it is large enough (a render charge).
     pub fn try_charge(&self, token: TokenType, micros: i64) -> bool {
+        self.debit(token, micros, "Render", "project")
+    }
+
+    /// Takes `micros` from a balance if it is large enough, recording why.
+    pub fn debit(
+        &self,
+        token: TokenType,
+        micros: i64,
+        description: &str,
+        source: &'static str,
+    ) -> bool {
         let mut b = self.balance.lock().unwrap();
         let slot = match token {
             TokenType::Spark => &mut b.spark,
@@ -131,7 +159,7 @@ impl Account {
         *slot -= micros;
         drop(b);
         if micros > 0 {
-            self.record("debit", token, micros, "Render", "project");
+            self.record("debit", token, micros, description, source);
         }
         true
     }

@@ -112,12 +112,13 @@ impl AppState {
             .cloned()
     }
 
-    /// The account with this wallet address (any case).
+    /// The account with this wallet address (any case), configured or signed up.
     pub fn account_by_address(&self, address: &str) -> Option<Arc<Account>> {
         self.accounts
             .iter()
             .find(|a| a.address.eq_ignore_ascii_case(address))
             .cloned()
+            .or_else(|| self.surface.wallet.created_by_address(address))
     }
 }
 

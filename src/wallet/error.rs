@@ -29,4 +29,7 @@ pub enum WalletError {
     /// No public key could be recovered from the signature and digest.
     #[error("could not recover a public key from the signature")]
     RecoveryFailed,
+    /// EIP-712 typed data (domain, types or message) that cannot be encoded.
+    #[error("invalid typed data: {0}")]
+    InvalidTypedData(String),
 }

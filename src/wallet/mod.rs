@@ -36,6 +36,7 @@ mod error;
 mod hex;
 mod key;
 mod signature;
+mod typed_data;
 
 #[cfg(test)]
 mod tests;
@@ -45,6 +46,7 @@ pub use eip712::{authentication_digest, signup_digest, Eip712Domain, Signup};
 pub use error::WalletError;
 pub use key::{derive_private_key, Wallet};
 pub use signature::recover_address;
+pub use typed_data::{parse_ether, typed_data_digest};
 
 /// Keccak-256 of `data` (the Ethereum hash, not NIST SHA3-256).
 pub(crate) fn keccak256(data: &[u8]) -> [u8; 32] {

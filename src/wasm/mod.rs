@@ -2,6 +2,8 @@
 
 mod account;
 mod account_extra;
+#[cfg(feature = "wallet")]
+mod account_wallet;
 mod api;
 mod chat;
 mod chat_glue;

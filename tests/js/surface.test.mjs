@@ -512,3 +512,50 @@ test('root helpers and constants: model kinds, MiniMax H3 frames, Pixal3D slots,
     { view: 'rightViewImage', slot: 3, media: 'r' }
   ]);
 });
+
+test('wallet: getWallet signs typed data like ethers; withdraw and deposit with permits; approveTokenUsage; create an account', async () => {
+  const { readFileSync } = await import('node:fs');
+  const vectors = JSON.parse(readFileSync(new URL('../../src/wallet/fixtures/typed_data.json', import.meta.url), 'utf8'));
+  const wallet = sogni.account.getWallet('demo', 'demo-password');
+  assert.equal(wallet.address, vectors.address);
+  const permit = vectors.cases[0];
+  assert.equal(await wallet.signTypedData(permit.domain, permit.types, permit.message), permit.signature);
+
+  const user = await SogniClient.createInstance(config({ appId: `surface-wallet-${process.pid}` }));
+  try {
+    await user.account.login('demo', 'demo-password');
+    await user.account.me();
+    const address = user.currentAccount.walletAddress;
+    const sogniOf = async () => Number((await user.account.refreshBalance()).sogni.net);
+    const chainOf = async () => Number((await user.account.walletBalance(address)).sogni);
+    const [account0, chain0] = [await sogniOf(), await chainOf()];
+    await user.account.withdraw('demo-password', '1.5');
+    assert.ok(Math.abs((await sogniOf()) - (account0 - 1.5)) < 1e-9);
+    assert.ok(Math.abs((await chainOf()) - (chain0 + 1.5)) < 1e-9);
+    const wrong = await rejection(user.account.withdraw('not-the-password', 1));
+    assert.ok(wrong instanceof ApiError && wrong.status === 400 && wrong.message === 'Incorrect password', String(wrong));
+    await user.account.approveTokenUsage('demo-password', 'account');
+    await user.account.deposit('demo-password', 0.5);
+    assert.ok(Math.abs((await sogniOf()) - (account0 - 1)) < 1e-9);
+    const history = await user.account.transactionHistory({ status: 'completed', address, limit: 10 });
+    assert.ok(history.entries.some((e) => e.description === 'Withdraw to wallet' && e.amount === 1.5));
+    assert.ok(history.entries.some((e) => e.description === 'Deposit from wallet' && e.amount === 0.5));
+    const keyRefused = await rejection(sogni.account.withdraw('demo-password', 1));
+    assert.equal(keyRefused?.status, 403, 'API keys cannot move tokens');
+  } finally {
+    user.dispose();
+  }
+
+  const fresh = await SogniClient.createInstance(config({ appId: `surface-signup-${process.pid}`, disableSocket: true }));
+  try {
+    const username = `new_${process.pid}`.slice(0, 20);
+    const tokens = await fresh.account.create({ username, email: `${username}@example.test`, password: 'pw-123456', subscribe: true });
+    assert.ok(tokens.token && tokens.refreshToken);
+    assert.equal((await fresh.account.me()).username, username);
+    assert.equal(fresh.currentAccount.walletAddress, fresh.account.getWallet(username, 'pw-123456').address);
+    const again = await rejection(fresh.account.create({ username, email: 'x@example.test', password: 'other' }));
+    assert.equal(again?.payload?.errorCode ?? again?.errorCode, 108);
+  } finally {
+    fresh.dispose();
+  }
+});

@@ -45,7 +45,13 @@ pub struct LoginBody {
     pub remember_me: bool,
 }
 
-fn mint_pair(state: &AppState, address: &str, session: &str, remember: bool) -> (String, String) {
+/// A fresh access + refresh token pair for `address` in `session`.
+pub(crate) fn mint_pair(
+    state: &AppState,
+    address: &str,
+    session: &str,
+    remember: bool,
+) -> (String, String) {
     let now = now_secs();
     let n = uuid::Uuid::new_v4().simple().to_string();
     let refresh_ttl = state.config.refresh_token_ttl_secs * if remember { 2 } else { 1 };
@@ -66,7 +72,8 @@ fn mint_pair(state: &AppState, address: &str, session: &str, remember: bool) -> 
     )
 }
 
-fn with_cookie(body: Json<Value>, token: &str, max_age: u64) -> Response {
+/// The answer with the access token also set as the `authorization` cookie.
+pub(crate) fn with_cookie(body: Json<Value>, token: &str, max_age: u64) -> Response {
     let cookie =
         format!("authorization={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}");
     let mut res = body.into_response();

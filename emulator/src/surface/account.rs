@@ -699,6 +699,17 @@ pub fn wallet(state: &AppState, address: &str, provider: &str) -> WalletBalances
         .or_insert((250_000_000, 0, 10_000))
 }
 
+/// Adds `delta` millionths of SOGNI to a wallet; returns the new balance.
+pub fn adjust_wallet(state: &AppState, address: &str, provider: &str, delta: i64) -> i64 {
+    wallet(state, address, provider);
+    let mut wallets = state.surface.accounts.wallets.lock().unwrap();
+    let w = wallets
+        .entry((address.to_lowercase(), provider.to_string()))
+        .or_insert((250_000_000, 0, 10_000));
+    w.0 += delta;
+    w.0
+}
+
 /// `POST /v1/account/username/validate {username}`: 108 when taken.
 pub async fn validate_username(State(state): Shared, body: Bytes) -> Result<Json<Value>, ApiError> {
     let body = body_json(&body)?;

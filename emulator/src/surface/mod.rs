@@ -14,7 +14,9 @@
 //!   emulator's own notice hook;
 //! * [`loras`] — the LoRA catalog and personal LoRA imports;
 //! * [`assets`] — reusable saved uploads (prepare, presigned PUT, SHA-256 verification,
-//!   bind into a project's upload slot).
+//!   bind into a project's upload slot);
+//! * [`wallet`] — withdrawals, deposits and token approvals with EIP-712 permits, and
+//!   account creation.
 //!
 //! Another account gets 404 for anything it does not own (403 where the thing is
 //! visible to it, e.g. changing a public template it does not own).
@@ -25,6 +27,7 @@ pub mod loras;
 pub mod misc;
 pub mod replay;
 pub mod templates;
+pub mod wallet;
 pub mod workflows;
 
 use crate::state::AppState;
@@ -51,6 +54,8 @@ pub struct SurfaceState {
     pub loras: loras::LoraStore,
     /// Saved uploads.
     pub assets: assets::AssetStore,
+    /// Wallet permits, allowances and signed-up accounts.
+    pub wallet: wallet::WalletStore,
     /// Each live connection's socket event subscriptions (by connection id).
     conn_subscriptions: Mutex<HashMap<u64, Map<String, Value>>>,
 }
@@ -106,6 +111,18 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/v1/transactions/list", get(a::transactions))
         .route("/v2/wallet/balance", get(a::wallet_balance))
         .route("/v1/account/username/validate", post(a::validate_username))
+        .route("/v1/account/create", post(wallet::create))
+        .route(
+            "/v1/account/token/withdraw/permit",
+            post(wallet::withdraw_permit),
+        )
+        .route("/v2/account/token/withdraw", post(wallet::withdraw))
+        .route("/v3/account/token/deposit", post(wallet::deposit))
+        .route(
+            "/v1/contract/token/approve/permit",
+            post(wallet::approve_permit),
+        )
+        .route("/v1/contract/token/approve", post(wallet::approve))
         .route("/v1/loras/comfy", get(loras::catalog))
         .route("/v1/loras/personal", get(loras::list).post(loras::import))
         .route("/v1/loras/personal/catalog", get(loras::personal_catalog))

@@ -95,7 +95,10 @@ impl AccountState {
     /// `subscriptionEntitlementUpdated`), with its free-Spark flags.
     fn on_entitlement(&self, data: &Value) {
         if let Some(locked) = data.get("freeSparkLocked").and_then(Value::as_bool) {
-            let path = data.get("freeSparkUnlockPath").cloned().unwrap_or(Value::Null);
+            let path = data
+                .get("freeSparkUnlockPath")
+                .cloned()
+                .unwrap_or(Value::Null);
             let d = self.data.borrow().clone();
             if d.get("freeSparkLocked") != Some(&Value::Bool(locked))
                 || d.get("freeSparkUnlockPath").unwrap_or(&Value::Null) != &path
@@ -103,7 +106,8 @@ impl AccountState {
                 self.update(json!({"freeSparkLocked": locked, "freeSparkUnlockPath": path}));
             }
         }
-        if let Some(snapshot) = crate::surface::account::entitlement_snapshot(data, glue::now_ms()) {
+        if let Some(snapshot) = crate::surface::account::entitlement_snapshot(data, glue::now_ms())
+        {
             let version = crate::surface::account::entitlement_version(data);
             self.apply_subscription(&snapshot, true, version, None);
         }
@@ -265,7 +269,12 @@ impl AccountState {
             _ => None,
         });
         if !self.apply_subscription(&snapshot, false, version, Some(writes)) {
-            if let Some(current) = self.data.borrow().get("subscription").filter(|s| !s.is_null()) {
+            if let Some(current) = self
+                .data
+                .borrow()
+                .get("subscription")
+                .filter(|s| !s.is_null())
+            {
                 return Ok(current.clone());
             }
         }

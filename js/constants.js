@@ -24,3 +24,17 @@ export const PIXAL3D_MULTIVIEW_IMAGE_TO_3D_MODEL_ID = 'pixal3d_multiview_int8_i2
 
 /** Pixal3D multi-view orbit views and their `contextImage<slot>` upload slots. */
 export const PIXAL3D_ORBIT_VIEW_SLOTS = Object.freeze({ leftViewImage: 1, backViewImage: 2, rightViewImage: 3 });
+
+// `ChatJobError.subscriptionErrorCode`: the code as a number when it is a subscription
+// error (4078–4081), else undefined.
+import { ChatJobError } from './runtime.js';
+if (!Object.getOwnPropertyDescriptor(ChatJobError.prototype, 'subscriptionErrorCode')) {
+  Object.defineProperty(ChatJobError.prototype, 'subscriptionErrorCode', {
+    configurable: true,
+    get() {
+      if (!this.code) return undefined;
+      const numeric = Number(this.code);
+      return Object.values(SUBSCRIPTION_ERROR_CODES).includes(numeric) ? numeric : undefined;
+    }
+  });
+}

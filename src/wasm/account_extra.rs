@@ -18,7 +18,8 @@ impl AccountApi {
     #[wasm_bindgen(js_name = getNonce, unchecked_return_type = "Promise<string>")]
     pub fn get_nonce(
         &self,
-        #[wasm_bindgen(js_name = walletAddress)] wallet_address: JsValue,
+        #[wasm_bindgen(js_name = walletAddress, unchecked_param_type = "string")]
+        wallet_address: JsValue,
     ) -> Promise {
         call(
             &self.shared.surface,
@@ -36,8 +37,9 @@ impl AccountApi {
     )]
     pub fn wallet_balance(
         &self,
-        #[wasm_bindgen(js_name = walletAddress)] wallet_address: JsValue,
-        provider: JsValue,
+        #[wasm_bindgen(js_name = walletAddress, unchecked_param_type = "string")]
+        wallet_address: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "'base' | 'etherlink'")] provider: JsValue,
     ) -> Promise {
         call(
             &self.shared.surface,
@@ -50,7 +52,10 @@ impl AccountApi {
     /// Checks a username before signup: the success answer, or the error payload when the
     /// name is taken (`errorCode` 108).
     #[wasm_bindgen(js_name = validateUsername)]
-    pub fn validate_username(&self, username: JsValue) -> Promise {
+    pub fn validate_username(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] username: JsValue,
+    ) -> Promise {
         call(
             &self.shared.surface,
             "account.validateUsername",
@@ -81,7 +86,7 @@ impl AccountApi {
     #[wasm_bindgen(unchecked_return_type = "Promise<Reward[]>")]
     pub fn rewards(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "{ provider?: string }")] query: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "{ provider?: string }")] query: JsValue,
     ) -> Promise {
         call(
             &self.shared.surface,
@@ -96,7 +101,9 @@ impl AccountApi {
     pub fn claim_rewards(
         &self,
         #[wasm_bindgen(js_name = rewardIds, unchecked_param_type = "string[]")] reward_ids: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "{ turnstileToken?: string; provider?: string }")]
+        #[wasm_bindgen(
+            unchecked_optional_param_type = "{ turnstileToken?: string; provider?: string }"
+        )]
         options: JsValue,
     ) -> Promise {
         call(
@@ -157,7 +164,10 @@ impl AccountApi {
 
     /// Associates a host-application device id with the account.
     #[wasm_bindgen(js_name = setDeviceId, unchecked_return_type = "Promise<void>")]
-    pub fn set_device_id(&self, #[wasm_bindgen(js_name = deviceId)] device_id: JsValue) -> Promise {
+    pub fn set_device_id(
+        &self,
+        #[wasm_bindgen(js_name = deviceId, unchecked_param_type = "string")] device_id: JsValue,
+    ) -> Promise {
         call(
             &self.shared.surface,
             "account.setDeviceId",
@@ -187,7 +197,7 @@ impl AccountApi {
         #[wasm_bindgen(js_name = planId, unchecked_param_type = "'unlimited' | 'unlimited_pro'")]
         plan_id: JsValue,
         #[wasm_bindgen(unchecked_param_type = "'monthly' | 'annual'")] term: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "CreateSubscriptionCheckoutOptions")]
+        #[wasm_bindgen(unchecked_optional_param_type = "CreateSubscriptionCheckoutOptions")]
         options: JsValue,
     ) -> Promise {
         call(

@@ -575,7 +575,7 @@ impl Subscriber for ChatState {
 #[wasm_bindgen]
 #[derive(Debug, Clone)]
 pub struct ChatApi {
-    state: Rc<ChatState>,
+    pub(crate) state: Rc<ChatState>,
 }
 
 impl ChatApi {
@@ -997,14 +997,14 @@ impl ChatRunEventStream {
     }
 }
 
-/// `sogni.chat.tools`.
-#[wasm_bindgen]
+/// `sogni.chat.tools` (the official `ChatToolsApi`).
+#[wasm_bindgen(js_name = ChatToolsApi)]
 #[derive(Debug, Clone)]
 pub struct ChatTools {
     state: Rc<ChatState>,
 }
 
-#[wasm_bindgen]
+#[wasm_bindgen(js_class = ChatToolsApi)]
 impl ChatTools {
     /// Executes one Sogni tool call through `projects.create` and resolves with a
     /// `ToolExecutionResult` (`success: false` with `error` when it failed).

@@ -12,6 +12,7 @@ mod chat_tools;
 mod chat_types;
 mod client;
 mod emitter;
+mod emitters;
 mod errors;
 mod glue;
 mod helpers;

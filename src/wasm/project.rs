@@ -63,7 +63,7 @@ pub(crate) struct ProjectInner {
     state: RefCell<ProjectState>,
     client: Rc<Inner>,
     projects: Weak<ProjectsState>,
-    events: Emitter,
+    pub(crate) events: Emitter,
     job_events: RefCell<HashMap<String, Rc<Emitter>>>,
     waiters: RefCell<Vec<Object>>,
     cancel_waiters: RefCell<Vec<Object>>,
@@ -114,7 +114,7 @@ impl ProjectInner {
         })
     }
 
-    fn job_emitter(&self, job_id: &str) -> Rc<Emitter> {
+    pub(crate) fn job_emitter(&self, job_id: &str) -> Rc<Emitter> {
         self.job_events
             .borrow_mut()
             .entry(job_id.to_string())
@@ -382,7 +382,7 @@ impl ProjectInner {
 #[wasm_bindgen]
 #[derive(Debug, Clone)]
 pub struct Project {
-    inner: Rc<ProjectInner>,
+    pub(crate) inner: Rc<ProjectInner>,
 }
 
 impl Project {
@@ -552,8 +552,8 @@ fn job_json(j: &JobState, now: f64) -> Value {
 #[wasm_bindgen]
 #[derive(Debug, Clone)]
 pub struct Job {
-    project: Rc<ProjectInner>,
-    id: String,
+    pub(crate) project: Rc<ProjectInner>,
+    pub(crate) id: String,
 }
 
 impl Job {

@@ -105,7 +105,10 @@ impl ProjectsApi {
 
     /// A finished project's record (`GET /v1/projects/{id}`; 404 while it still runs).
     #[wasm_bindgen(unchecked_return_type = "Promise<RawProject>")]
-    pub fn get(&self, #[wasm_bindgen(js_name = projectId)] project_id: JsValue) -> Promise {
+    pub fn get(
+        &self,
+        #[wasm_bindgen(js_name = projectId, unchecked_param_type = "string")] project_id: JsValue,
+    ) -> Promise {
         call(
             &self.shared().surface,
             "projects.get",
@@ -117,7 +120,10 @@ impl ProjectsApi {
     /// The live state of one of your projects, also while queued or rendering
     /// (`GET /v2/projects/{id}`; another account's project is a 404).
     #[wasm_bindgen(js_name = getStatus, unchecked_return_type = "Promise<ProjectStatusSnapshot>")]
-    pub fn get_status(&self, #[wasm_bindgen(js_name = projectId)] project_id: JsValue) -> Promise {
+    pub fn get_status(
+        &self,
+        #[wasm_bindgen(js_name = projectId, unchecked_param_type = "string")] project_id: JsValue,
+    ) -> Promise {
         call(
             &self.shared().surface,
             "projects.getStatus",
@@ -128,7 +134,13 @@ impl ProjectsApi {
 
     /// A presigned `PUT` URL for an image asset (`{imageId, jobId, type, contentType?}`).
     #[wasm_bindgen(js_name = uploadUrl, unchecked_return_type = "Promise<string>")]
-    pub fn upload_url(&self, params: JsValue) -> Promise {
+    pub fn upload_url(
+        &self,
+        #[wasm_bindgen(
+            unchecked_param_type = "{ imageId: string; jobId: string; type: string; contentType?: string }"
+        )]
+        params: JsValue,
+    ) -> Promise {
         call(
             &self.shared().surface,
             "projects.uploadUrl",
@@ -139,7 +151,13 @@ impl ProjectsApi {
 
     /// A presigned `GET` URL for an image asset.
     #[wasm_bindgen(js_name = downloadUrl, unchecked_return_type = "Promise<string>")]
-    pub fn download_url(&self, params: JsValue) -> Promise {
+    pub fn download_url(
+        &self,
+        #[wasm_bindgen(
+            unchecked_param_type = "{ imageId: string; jobId: string; type: string; contentType?: string }"
+        )]
+        params: JsValue,
+    ) -> Promise {
         call(
             &self.shared().surface,
             "projects.downloadUrl",
@@ -150,7 +168,13 @@ impl ProjectsApi {
 
     /// A presigned `PUT` URL for an audio/video asset (`{id?, jobId, type, contentType?}`).
     #[wasm_bindgen(js_name = mediaUploadUrl, unchecked_return_type = "Promise<string>")]
-    pub fn media_upload_url(&self, params: JsValue) -> Promise {
+    pub fn media_upload_url(
+        &self,
+        #[wasm_bindgen(
+            unchecked_param_type = "{ id?: string; jobId: string; type: string; contentType?: string }"
+        )]
+        params: JsValue,
+    ) -> Promise {
         call(
             &self.shared().surface,
             "projects.mediaUploadUrl",
@@ -161,7 +185,13 @@ impl ProjectsApi {
 
     /// A presigned `GET` URL for an audio/video asset.
     #[wasm_bindgen(js_name = mediaDownloadUrl, unchecked_return_type = "Promise<string>")]
-    pub fn media_download_url(&self, params: JsValue) -> Promise {
+    pub fn media_download_url(
+        &self,
+        #[wasm_bindgen(
+            unchecked_param_type = "{ id?: string; jobId: string; type: string; contentType?: string }"
+        )]
+        params: JsValue,
+    ) -> Promise {
         call(
             &self.shared().surface,
             "projects.mediaDownloadUrl",
@@ -176,7 +206,7 @@ impl ProjectsApi {
     #[wasm_bindgen(js_name = availableLoras, unchecked_return_type = "Promise<LoraCatalog>")]
     pub fn available_loras(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "AvailableLorasParams")] params: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "AvailableLorasParams")] params: JsValue,
     ) -> Promise {
         let params = json_args(&[&params]).pop().unwrap_or(Value::Null);
         catalog_promise(&self.shared().surface, params, |c| c)
@@ -430,7 +460,7 @@ impl PersonalLoras {
 
     /// One of your imports (404 for anything else).
     #[wasm_bindgen(unchecked_return_type = "Promise<PersonalLora>")]
-    pub fn get(&self, id: JsValue) -> Promise {
+    pub fn get(&self, #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue) -> Promise {
         call(
             &self.state,
             "projects.personalLoras.get",
@@ -456,7 +486,7 @@ impl PersonalLoras {
 
     /// Removes one of your imports.
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
-    pub fn remove(&self, id: JsValue) -> Promise {
+    pub fn remove(&self, #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue) -> Promise {
         call(
             &self.state,
             "projects.personalLoras.remove",
@@ -469,7 +499,7 @@ impl PersonalLoras {
     #[wasm_bindgen(unchecked_return_type = "Promise<{ loras: LoraCatalogEntry[] }>")]
     pub fn catalog(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "{ modelId?: string }")] params: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "{ modelId?: string }")] params: JsValue,
     ) -> Promise {
         call(
             &self.state,
@@ -589,7 +619,7 @@ impl ReusableUploads {
 
     /// Removes a saved upload.
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
-    pub fn remove(&self, id: JsValue) -> Promise {
+    pub fn remove(&self, #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue) -> Promise {
         let state = self.state.clone();
         let args = json_args(&[&id]);
         future_to_promise(async move {
@@ -607,7 +637,7 @@ impl ReusableUploads {
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn bind(
         &self,
-        id: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
         #[wasm_bindgen(unchecked_param_type = "SavedUploadBinding")] binding: JsValue,
     ) -> Promise {
         let state = self.state.clone();

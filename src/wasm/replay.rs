@@ -27,7 +27,8 @@ impl ReplayApi {
     pub fn write(
         &self,
         #[wasm_bindgen(unchecked_param_type = "RunRecord")] record: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "{ signal?: AbortSignal }")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "{ signal?: AbortSignal }")]
+        options: JsValue,
     ) -> Promise {
         call(&self.state, "replay.write", &[&record], signal_of(&options))
     }
@@ -36,7 +37,7 @@ impl ReplayApi {
     #[wasm_bindgen(unchecked_return_type = "Promise<ListReplayRecordsResult>")]
     pub fn list(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "{ limit?: number; signal?: AbortSignal }")]
+        #[wasm_bindgen(unchecked_optional_param_type = "{ limit?: number; signal?: AbortSignal }")]
         options: JsValue,
     ) -> Promise {
         call(&self.state, "replay.list", &[&options], signal_of(&options))
@@ -46,8 +47,9 @@ impl ReplayApi {
     #[wasm_bindgen(unchecked_return_type = "Promise<GetReplayRecordResult>")]
     pub fn get(
         &self,
-        #[wasm_bindgen(js_name = runId)] run_id: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "{ signal?: AbortSignal }")] options: JsValue,
+        #[wasm_bindgen(js_name = runId, unchecked_param_type = "string")] run_id: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "{ signal?: AbortSignal }")]
+        options: JsValue,
     ) -> Promise {
         call(&self.state, "replay.get", &[&run_id], signal_of(&options))
     }

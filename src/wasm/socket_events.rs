@@ -22,7 +22,7 @@ use wasm_bindgen_futures::future_to_promise;
 #[derive(Debug)]
 pub(crate) struct SocketEventsState {
     client: Rc<Inner>,
-    events: Emitter,
+    pub(crate) events: Emitter,
     /// The subscriptions the server last confirmed, re-applied after a reconnect.
     confirmed: RefCell<Option<Map<String, Value>>>,
 }
@@ -105,18 +105,32 @@ impl SocketEvents {
     pub(crate) fn from_state(state: SocketEventsRc) -> Self {
         Self { state }
     }
+
+    pub(crate) fn state(&self) -> &SocketEventsState {
+        &self.state
+    }
 }
 
 #[wasm_bindgen]
 impl SocketEvents {
     /// Listens for a socket event; returns the unsubscribe function.
-    pub fn on(&self, event: &str, listener: Function) -> Function {
+    #[wasm_bindgen(unchecked_return_type = "() => void")]
+    pub fn on(
+        &self,
+        event: &str,
+        #[wasm_bindgen(unchecked_param_type = "(data: any) => void")] listener: Function,
+    ) -> Function {
         self.state.events.on(event, listener.clone(), false);
         glue::unsubscriber(&JsValue::from(self.clone()), event, &listener)
     }
 
     /// Listens for the next occurrence only.
-    pub fn once(&self, event: &str, listener: Function) -> Function {
+    #[wasm_bindgen(unchecked_return_type = "() => void")]
+    pub fn once(
+        &self,
+        event: &str,
+        #[wasm_bindgen(unchecked_param_type = "(data: any) => void")] listener: Function,
+    ) -> Function {
         self.state.events.on(event, listener.clone(), true);
         glue::unsubscriber(&JsValue::from(self.clone()), event, &listener)
     }
@@ -125,6 +139,95 @@ impl SocketEvents {
     pub fn off(&self, event: &str, listener: &Function) {
         self.state.events.off(event, listener);
     }
+
+    /// The client's appId.
+    #[wasm_bindgen(getter, js_name = appId)]
+    pub fn app_id(&self) -> String {
+        self.state.client.app_id.clone()
+    }
+
+    /// The network the connection works on (`fast` or `relaxed`).
+    #[wasm_bindgen(getter, js_name = supernetType, unchecked_return_type = "'fast' | 'relaxed'")]
+    pub fn supernet_type(&self) -> String {
+        self.state.client.network.borrow().clone()
+    }
+
+    /// Opens the socket (the client also does when credentials are set).
+    pub fn connect(&self) {
+        self.state.client.connect();
+    }
+
+    /// Closes the socket (work in flight fails; the credentials stay).
+    pub fn disconnect(&self) {
+        self.state.client.dispose_socket();
+    }
+
+    /// Sends a raw socket message `{type, data}` once the socket is authenticated.
+    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
+    pub fn send(&self, kind: String, data: JsValue) -> Promise {
+        let client = self.state.client.clone();
+        future_to_promise(async move {
+            let value: Value = serde_wasm_bindgen::from_value(data).unwrap_or(Value::Null);
+            client.send(&kind, &value).await?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// Switches the connection's network; resolves with the one the server confirms.
+    #[wasm_bindgen(js_name = switchNetwork, unchecked_return_type = "Promise<'fast' | 'relaxed'>")]
+    pub fn switch_network(&self, network: String) -> Promise {
+        let state = self.state.clone();
+        future_to_promise(async move {
+            if network != "fast" && network != "relaxed" {
+                return Err(to_js(&Error::invalid(
+                    "INVALID_NETWORK",
+                    "network must be 'fast' or 'relaxed'",
+                )));
+            }
+            let d = glue::deferred();
+            let resolve: Function = glue::get(&d, "resolve").into();
+            state.events.on("changeNetwork", resolve, true);
+            state.client.send("changeNetwork", &json!(network)).await?;
+            let promise: Promise = glue::get(&d, "promise").into();
+            let timeout = to_js(&Error::Timeout {
+                message: "no changeNetwork answer".into(),
+            });
+            let data = wasm_bindgen_futures::JsFuture::from(glue::with_timeout(
+                &promise, 30_000.0, &timeout,
+            ))
+            .await?;
+            Ok(glue::get(&data, "network"))
+        })
+    }
+
+    /// Changes this connection's event subscriptions (see
+    /// `SogniClient.setSocketEventSubscriptions`).
+    #[wasm_bindgen(js_name = setSocketEventSubscriptions, unchecked_return_type = "Promise<void>")]
+    pub fn set_socket_event_subscriptions(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "SocketEventSubscriptionInput")] update: JsValue,
+    ) -> Promise {
+        send_subscriptions(self.state.client.clone(), update)
+    }
+}
+
+fn send_subscriptions(inner: Rc<Inner>, update: JsValue) -> Promise {
+    future_to_promise(async move {
+        let value: Value = serde_wasm_bindgen::from_value(update).unwrap_or(Value::Null);
+        if !value.is_object() {
+            return Err(to_js(&Error::invalid(
+                "INVALID_SUBSCRIPTIONS",
+                "setSocketEventSubscriptions needs an object",
+            )));
+        }
+        inner
+            .send(
+                "setSocketEventSubscriptions",
+                &normalize_subscription_update(&value),
+            )
+            .await?;
+        Ok(JsValue::UNDEFINED)
+    })
 }
 
 /// `setSocketEventSubscriptions` input as the official `normalizeSocketEventSubscriptionUpdate`
@@ -180,6 +283,26 @@ impl ApiClient {
     pub fn socket_enabled(&self) -> bool {
         !self.shared.inner.config.disable_socket.unwrap_or(false)
     }
+
+    /// The client's appId.
+    #[wasm_bindgen(getter, js_name = appId)]
+    pub fn app_id(&self) -> String {
+        self.shared.inner.app_id.clone()
+    }
+
+    /// Same as `sogni.setSocketEventSubscriptions`.
+    #[wasm_bindgen(js_name = setSocketEventSubscriptions, unchecked_return_type = "Promise<void>")]
+    pub fn set_socket_event_subscriptions(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "SocketEventSubscriptionInput")] update: JsValue,
+    ) -> Promise {
+        send_subscriptions(self.shared.inner.clone(), update)
+    }
+
+    /// Same as `sogni.dispose`.
+    pub fn dispose(&self) {
+        self.shared.inner.dispose();
+    }
 }
 
 #[wasm_bindgen]
@@ -217,22 +340,6 @@ impl SogniClient {
         &self,
         #[wasm_bindgen(unchecked_param_type = "SocketEventSubscriptionInput")] update: JsValue,
     ) -> Promise {
-        let inner = self.shared.inner.clone();
-        future_to_promise(async move {
-            let value: Value = serde_wasm_bindgen::from_value(update).unwrap_or(Value::Null);
-            if !value.is_object() {
-                return Err(to_js(&Error::invalid(
-                    "INVALID_SUBSCRIPTIONS",
-                    "setSocketEventSubscriptions needs an object",
-                )));
-            }
-            inner
-                .send(
-                    "setSocketEventSubscriptions",
-                    &normalize_subscription_update(&value),
-                )
-                .await?;
-            Ok(JsValue::UNDEFINED)
-        })
+        send_subscriptions(self.shared.inner.clone(), update)
     }
 }

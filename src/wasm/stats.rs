@@ -55,7 +55,10 @@ impl AnnouncementsApi {
     /// The announcements live for this account, minus dismissed ones; `platform` (your
     /// app source) also matches platform-scoped ones.
     #[wasm_bindgen(unchecked_return_type = "Promise<AppAlert[]>")]
-    pub fn active(&self, platform: JsValue) -> Promise {
+    pub fn active(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "string")] platform: JsValue,
+    ) -> Promise {
         call(
             &self.state,
             "announcements.active",
@@ -66,7 +69,7 @@ impl AnnouncementsApi {
 
     /// Dismisses an announcement for the account, on every device.
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
-    pub fn dismiss(&self, id: JsValue) -> Promise {
+    pub fn dismiss(&self, #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue) -> Promise {
         call(
             &self.state,
             "announcements.dismiss",

@@ -82,6 +82,11 @@ export interface StreamCreativeWorkflowEventsOptions { after?: string | number; 
 /** One SSE frame of a workflow's event stream. */
 export interface CreativeWorkflowSseEvent { id?: string; event: string; data: unknown; raw: string }
 
+export interface WorkflowEventStream {
+  [Symbol.asyncIterator](): AsyncIterator<CreativeWorkflowSseEvent>;
+  return(value?: unknown): Promise<IteratorResult<CreativeWorkflowSseEvent>>;
+}
+
 export interface WorkflowTemplate {
   id: string;
   name: string;

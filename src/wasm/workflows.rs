@@ -46,7 +46,8 @@ impl CreativeWorkflowsApi {
     pub fn start(
         &self,
         #[wasm_bindgen(unchecked_param_type = "StartCreativeWorkflowParams")] params: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "{ signal?: AbortSignal }")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "{ signal?: AbortSignal }")]
+        options: JsValue,
     ) -> Promise {
         call(
             &self.state,
@@ -60,9 +61,11 @@ impl CreativeWorkflowsApi {
     #[wasm_bindgen(unchecked_return_type = "Promise<ResumeCreativeWorkflowResult>")]
     pub fn resume(
         &self,
-        #[wasm_bindgen(js_name = workflowId)] workflow_id: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "ResumeCreativeWorkflowParams")] params: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "{ signal?: AbortSignal }")] options: JsValue,
+        #[wasm_bindgen(js_name = workflowId, unchecked_param_type = "string")] workflow_id: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "ResumeCreativeWorkflowParams")]
+        params: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "{ signal?: AbortSignal }")]
+        options: JsValue,
     ) -> Promise {
         call(
             &self.state,
@@ -77,9 +80,11 @@ impl CreativeWorkflowsApi {
     #[wasm_bindgen(unchecked_return_type = "Promise<ReseedCreativeWorkflowResult>")]
     pub fn reseed(
         &self,
-        #[wasm_bindgen(js_name = workflowId)] workflow_id: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "ReseedCreativeWorkflowParams")] params: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "{ signal?: AbortSignal }")] options: JsValue,
+        #[wasm_bindgen(js_name = workflowId, unchecked_param_type = "string")] workflow_id: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "ReseedCreativeWorkflowParams")]
+        params: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "{ signal?: AbortSignal }")]
+        options: JsValue,
     ) -> Promise {
         call(
             &self.state,
@@ -93,7 +98,7 @@ impl CreativeWorkflowsApi {
     #[wasm_bindgen(unchecked_return_type = "Promise<CreativeWorkflowRecord[]>")]
     pub fn list(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "{ limit?: number; offset?: number }")]
+        #[wasm_bindgen(unchecked_optional_param_type = "{ limit?: number; offset?: number }")]
         options: JsValue,
     ) -> Promise {
         call(
@@ -106,7 +111,10 @@ impl CreativeWorkflowsApi {
 
     /// One workflow.
     #[wasm_bindgen(unchecked_return_type = "Promise<CreativeWorkflowRecord>")]
-    pub fn get(&self, #[wasm_bindgen(js_name = workflowId)] workflow_id: JsValue) -> Promise {
+    pub fn get(
+        &self,
+        #[wasm_bindgen(js_name = workflowId, unchecked_param_type = "string")] workflow_id: JsValue,
+    ) -> Promise {
         call(
             &self.state,
             "workflows.get",
@@ -117,7 +125,10 @@ impl CreativeWorkflowsApi {
 
     /// A workflow's event log.
     #[wasm_bindgen(unchecked_return_type = "Promise<CreativeWorkflowEvent[]>")]
-    pub fn events(&self, #[wasm_bindgen(js_name = workflowId)] workflow_id: JsValue) -> Promise {
+    pub fn events(
+        &self,
+        #[wasm_bindgen(js_name = workflowId, unchecked_param_type = "string")] workflow_id: JsValue,
+    ) -> Promise {
         call(
             &self.state,
             "workflows.events",
@@ -128,7 +139,10 @@ impl CreativeWorkflowsApi {
 
     /// Cancels a workflow; resolves with the record.
     #[wasm_bindgen(unchecked_return_type = "Promise<CreativeWorkflowRecord>")]
-    pub fn cancel(&self, #[wasm_bindgen(js_name = workflowId)] workflow_id: JsValue) -> Promise {
+    pub fn cancel(
+        &self,
+        #[wasm_bindgen(js_name = workflowId, unchecked_param_type = "string")] workflow_id: JsValue,
+    ) -> Promise {
         call(
             &self.state,
             "workflows.cancel",
@@ -143,8 +157,8 @@ impl CreativeWorkflowsApi {
     #[wasm_bindgen(js_name = streamEvents, unchecked_return_type = "WorkflowEventStream")]
     pub fn stream_events(
         &self,
-        #[wasm_bindgen(js_name = workflowId)] workflow_id: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "StreamCreativeWorkflowEventsOptions")]
+        #[wasm_bindgen(js_name = workflowId, unchecked_param_type = "string")] workflow_id: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "StreamCreativeWorkflowEventsOptions")]
         options: JsValue,
     ) -> JsValue {
         let values = json_args(&[&workflow_id, &options]);
@@ -298,7 +312,8 @@ impl CreativeWorkflowTemplatesApi {
     #[wasm_bindgen(unchecked_return_type = "Promise<ListWorkflowTemplatesResult>")]
     pub fn list(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "ListWorkflowTemplatesOptions")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "ListWorkflowTemplatesOptions")]
+        options: JsValue,
     ) -> Promise {
         call(
             &self.state,
@@ -312,8 +327,9 @@ impl CreativeWorkflowTemplatesApi {
     #[wasm_bindgen(unchecked_return_type = "Promise<WorkflowTemplate>")]
     pub fn get(
         &self,
-        id: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "{ signal?: AbortSignal }")] options: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "{ signal?: AbortSignal }")]
+        options: JsValue,
     ) -> Promise {
         call(
             &self.state,
@@ -328,7 +344,8 @@ impl CreativeWorkflowTemplatesApi {
     pub fn create(
         &self,
         #[wasm_bindgen(unchecked_param_type = "WorkflowTemplate")] template: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "{ signal?: AbortSignal }")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "{ signal?: AbortSignal }")]
+        options: JsValue,
     ) -> Promise {
         call(
             &self.state,
@@ -342,9 +359,10 @@ impl CreativeWorkflowTemplatesApi {
     #[wasm_bindgen(unchecked_return_type = "Promise<WorkflowTemplate>")]
     pub fn update(
         &self,
-        id: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
         #[wasm_bindgen(unchecked_param_type = "Partial<WorkflowTemplate>")] patch: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "{ signal?: AbortSignal }")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "{ signal?: AbortSignal }")]
+        options: JsValue,
     ) -> Promise {
         call(
             &self.state,
@@ -358,8 +376,9 @@ impl CreativeWorkflowTemplatesApi {
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn delete(
         &self,
-        id: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "{ signal?: AbortSignal }")] options: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "{ signal?: AbortSignal }")]
+        options: JsValue,
     ) -> Promise {
         call(
             &self.state,
@@ -373,9 +392,10 @@ impl CreativeWorkflowTemplatesApi {
     #[wasm_bindgen(unchecked_return_type = "Promise<WorkflowTemplate>")]
     pub fn fork(
         &self,
-        id: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "{ newName?: string }")] body: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "{ signal?: AbortSignal }")] options: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "{ newName?: string }")] body: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "{ signal?: AbortSignal }")]
+        options: JsValue,
     ) -> Promise {
         call(
             &self.state,

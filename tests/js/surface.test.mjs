@@ -559,3 +559,27 @@ test('wallet: getWallet signs typed data like ethers; withdraw and deposit with 
     fresh.dispose();
   }
 });
+
+test('emitters and the socket object: once, removeAllListeners, account.currentAccount, apiClient.socket switchNetwork/send', async () => {
+  assert.equal(sogni.account.currentAccount.walletAddress, sogni.currentAccount.walletAddress);
+  let calls = 0;
+  sogni.currentAccount.once('updated', () => calls++);
+  sogni.projects.once('availableModels', () => {});
+  sogni.projects.removeAllListeners('availableModels');
+  await sogni.account.refreshBalance();
+  await sogni.account.refreshBalance();
+  assert.equal(calls, 1, 'once fires once');
+  const counted = [];
+  sogni.currentAccount.on('updated', () => counted.push(1));
+  sogni.currentAccount.removeAllListeners();
+  await sogni.account.refreshBalance();
+  assert.deepEqual(counted, []);
+  assert.equal(sogni.apiClient.appId, `surface-${process.pid}`);
+  assert.equal(sogni.apiClient.socket.appId, `surface-${process.pid}`);
+  assert.equal(await sogni.apiClient.socket.switchNetwork('relaxed'), 'relaxed');
+  assert.equal(sogni.apiClient.socket.supernetType, 'relaxed');
+  assert.equal(await sogni.apiClient.socket.switchNetwork('fast'), 'fast');
+  const updated = new Promise((resolve) => sogni.apiClient.socket.once('socketEventSubscriptionsUpdated', resolve));
+  await sogni.apiClient.socket.send('setSocketEventSubscriptions', { subscriptions: { toastMessage: true } });
+  assert.equal((await updated).socketEventSubscriptions.toastMessage, true);
+});

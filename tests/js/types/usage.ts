@@ -95,3 +95,41 @@ export async function media(sogni: SogniClient, image: Blob, song: ArrayBuffer):
   }
   return `${clip.id} ${tune.id} ${text} ${result.content}`;
 }
+
+// The rest of the surface: workflows with for await over their events, templates, replay,
+// stats, announcements, account subscriptions and rewards, LoRAs, saved uploads, constants.
+import {
+  SUBSCRIPTION_ERROR_CODES,
+  isSubscriptionLimitError,
+  parseCreativeWorkflowSseChunk,
+  type CreativeWorkflowRecord,
+  type WorkflowTemplate,
+  type SubscriptionEntitlementSnapshot,
+  type LoraCatalog
+} from 'sogni-wasm';
+
+export async function surface(sogni: SogniClient, file: Blob): Promise<string> {
+  const wf: CreativeWorkflowRecord = await sogni.workflows.start({
+    input: { title: 't', steps: [{ toolName: 'generate_image', arguments: { prompt: 'x' } }] },
+    tokenType: 'spark'
+  });
+  for await (const frame of sogni.workflows.streamEvents(wf.workflowId, { after: 0 })) console.log(frame.event, frame.data);
+  const resumed = await sogni.workflows.resume(wf.workflowId, {});
+  const again = await sogni.workflows.reseed(wf.workflowId, { seedOverrides: { a: 1 } });
+  const { templates, nextCursor } = await sogni.workflows.templates.list({ visibility: 'own', limit: 10 });
+  const t: WorkflowTemplate = await sogni.workflows.templates.fork(templates[0].id, { newName: 'copy' });
+  const written = await sogni.replay.write({ run_id: 'r', rounds: [] });
+  const rows = await sogni.stats.leaderboard({ type: 'jobCompleteArtist', period: 'day' });
+  const alerts = await sogni.announcements.active('sogni-mac');
+  const sub: SubscriptionEntitlementSnapshot = await sogni.account.getSubscriptionStatus();
+  const page = await sogni.account.transactionHistory({ status: 'completed', address: '0x', limit: 10 });
+  const when: Date = page.entries[0].createTime;
+  const rewards = await sogni.account.rewards();
+  const catalog: LoraCatalog = await sogni.projects.availableLoras({ modelId: 'x', includePersonal: true });
+  const saved = await sogni.projects.assets.upload(file, 'image/png');
+  const off = sogni.apiClient.socket.on('subscriptionLimitNotice', (n) => console.log(n));
+  off();
+  const frames = parseCreativeWorkflowSseChunk('data: {}\n\n');
+  const limited: boolean = isSubscriptionLimitError(SUBSCRIPTION_ERROR_CODES.SUBSCRIPTION_FEATURE_REQUIRES_UPGRADE);
+  return `${resumed.resumed} ${again.reseed.clonedFromRunId} ${nextCursor} ${t.id} ${written.runId} ${rows.length} ${alerts.length} ${sub.status} ${when.getTime()} ${rewards.length} ${catalog.models.length} ${saved.id} ${frames.length} ${limited}`;
+}

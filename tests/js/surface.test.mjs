@@ -583,3 +583,17 @@ test('emitters and the socket object: once, removeAllListeners, account.currentA
   await sogni.apiClient.socket.send('setSocketEventSubscriptions', { subscriptions: { toastMessage: true } });
   assert.equal((await updated).socketEventSubscriptions.toastMessage, true);
 });
+
+test('apiClient.socket.disconnect / connect', async () => {
+  const c = await SogniClient.createInstance(config({ appId: `surface-sock-${process.pid}`, apiKey: 'demo-api-key' }));
+  try {
+    await c.projects.waitForModels();
+    c.apiClient.socket.disconnect();
+    const up = new Promise((resolve) => c.apiClient.socket.once('authenticated', resolve));
+    c.apiClient.socket.connect();
+    assert.equal((await up).username, 'demo');
+    assert.equal(await c.apiClient.socket.switchNetwork('fast'), 'fast', 'the new connection carries work');
+  } finally {
+    c.dispose();
+  }
+});

@@ -26,7 +26,8 @@ export const PIXAL3D_MULTIVIEW_IMAGE_TO_3D_MODEL_ID = 'pixal3d_multiview_int8_i2
 export const PIXAL3D_ORBIT_VIEW_SLOTS = Object.freeze({ leftViewImage: 1, backViewImage: 2, rightViewImage: 3 });
 
 // `ChatJobError.subscriptionErrorCode`: the code as a number when it is a subscription
-// error (4078–4081), else undefined.
+// error (4078–4081), else undefined. The SDK's own errors carry the field already (the
+// setter keeps that working); this getter covers errors built by hand.
 import { ChatJobError } from './runtime.js';
 if (!Object.getOwnPropertyDescriptor(ChatJobError.prototype, 'subscriptionErrorCode')) {
   Object.defineProperty(ChatJobError.prototype, 'subscriptionErrorCode', {
@@ -35,6 +36,9 @@ if (!Object.getOwnPropertyDescriptor(ChatJobError.prototype, 'subscriptionErrorC
       if (!this.code) return undefined;
       const numeric = Number(this.code);
       return Object.values(SUBSCRIPTION_ERROR_CODES).includes(numeric) ? numeric : undefined;
+    },
+    set(value) {
+      Object.defineProperty(this, 'subscriptionErrorCode', { value, writable: true, enumerable: true, configurable: true });
     }
   });
 }

@@ -72,12 +72,14 @@ impl SogniClient {
         inner.subscribe(Rc::downgrade(&chat) as Weak<dyn Subscriber>);
         let socket_events = super::socket_events::SocketEventsState::new(inner.clone());
         inner.subscribe(Rc::downgrade(&socket_events) as Weak<dyn Subscriber>);
+        let surface = super::surface::SurfaceState::new(inner.clone());
+        let _ = projects.surface.set(surface.clone());
         let shared = Rc::new(Shared {
             inner: inner.clone(),
             account: account.clone(),
             projects,
             chat,
-            surface: super::surface::SurfaceState::new(inner.clone()),
+            surface,
             socket_events,
         });
         if matches!(*inner.rest.credentials.borrow(), Credentials::ApiKey(_)) {

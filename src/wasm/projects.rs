@@ -27,6 +27,8 @@ pub(crate) struct ProjectsState {
     pub(crate) events: Emitter,
     /// Live projects, for routing socket events.
     pub(crate) projects: RefCell<Vec<Rc<super::project::ProjectInner>>>,
+    /// Saved uploads (`projects.assets`): references are bound from them when available.
+    pub(crate) surface: std::cell::OnceCell<Rc<super::surface::SurfaceState>>,
 }
 
 impl std::fmt::Debug for ProjectsState {
@@ -51,6 +53,7 @@ impl ProjectsState {
             model_waiters: RefCell::new(Vec::new()),
             events: Emitter::default(),
             projects: RefCell::new(Vec::new()),
+            surface: std::cell::OnceCell::new(),
         })
     }
 
@@ -294,8 +297,8 @@ impl ProjectsState {
             app_source: self.client.config.app_source.clone(),
             attribution: Vec::new(),
         };
-        // (upload path with query, value, content type)
-        let mut uploads: Vec<(String, JsValue, Option<String>)> = Vec::new();
+        // (upload path with query, value, content type, saved-upload binding)
+        let mut uploads: Vec<(String, JsValue, Option<String>, Value)> = Vec::new();
         let kind = json
             .get("type")
             .and_then(Value::as_str)
@@ -320,10 +323,12 @@ impl ProjectsState {
                     let ct = Self::content_type_of(key, value).await.map_err(js_err)?;
                     let query =
                         image_upload_query(&glue::uuid_upper(), &project_id, &slot, ct.as_deref());
+                    let binding = serde_json::json!({"projectId": project_id, "type": slot});
                     uploads.push((
                         path_with_query(IMAGE_UPLOAD_URL_PATH, &query),
                         value.clone(),
                         ct,
+                        binding,
                     ));
                 }
                 let config = ProjectConfig {
@@ -387,7 +392,12 @@ impl ProjectsState {
                 .map_err(js_err)?;
                 for (slot, value, ct) in pending {
                     let query = slot.query(&project_id, &glue::uuid_upper(), ct.as_deref());
-                    uploads.push((path_with_query(slot.endpoint, &query), value, ct));
+                    let mut binding =
+                        serde_json::json!({"projectId": project_id, "type": slot.slot_type});
+                    if let Some(id) = &slot.id {
+                        binding["id"] = serde_json::json!(id);
+                    }
+                    uploads.push((path_with_query(slot.endpoint, &query), value, ct, binding));
                 }
                 let config = ProjectConfig {
                     id: project_id.clone(),
@@ -406,8 +416,18 @@ impl ProjectsState {
             }
         };
         // Every check has passed: only now does anything go on the wire.
-        for (path, value, ct) in &uploads {
-            self.upload(path, value, ct.as_deref())
+        for (path, value, ct, binding) in uploads.iter().cloned() {
+            // A subscriber's saved upload is bound instead, when it can be (as officially).
+            if let Some(surface) = self.surface.get() {
+                if surface
+                    .try_bind_file(&value, ct.as_deref(), binding)
+                    .await
+                    .map_err(js_err)?
+                {
+                    continue;
+                }
+            }
+            self.upload(&path, &value, ct.as_deref())
                 .await
                 .map_err(js_err)?;
         }

@@ -685,63 +685,79 @@ impl ReusableUploads {
         let state = self.state.clone();
         let binding = json_args(&[&binding]).pop().unwrap_or(Value::Null);
         future_to_promise(async move {
-            let size = glue::byte_size(&file);
-            let Some(ct) = content_type.filter(|c| sp::SAVED_UPLOAD_TYPES.contains(&c.as_str()))
-            else {
-                return Ok(JsValue::FALSE);
-            };
-            if !sp::asset_size_ok(size) {
-                return Ok(JsValue::FALSE);
-            }
-            let now = glue::now_ms();
-            if *state.assets_blocked_until.borrow() > now {
-                return Ok(JsValue::FALSE);
-            }
-            let cached = *state.assets_enabled.borrow();
-            let enabled = match cached {
-                Some((exp, v)) if exp > now => v,
-                _ => {
-                    let answer = state
-                        .exec(&sp::assets_capabilities(), &JsValue::UNDEFINED)
-                        .await
-                        .map_err(err)?;
-                    let v = match surface::http::rest_data(&answer) {
-                        Ok(d) => d.get("enabled") == Some(&Value::Bool(true)),
-                        Err(Error::Api {
-                            status: 403 | 404 | 503,
-                            ..
-                        }) => false,
-                        Err(e) => return Err(err(e)),
-                    };
-                    *state.assets_enabled.borrow_mut() = Some((now + 60_000.0, v));
-                    v
-                }
-            };
-            if !enabled {
-                return Ok(JsValue::FALSE);
-            }
-            let name = surf::file_name(&file);
-            let saved = match state.upload_asset(&file, &ct, &name).await {
-                Ok(s) => s,
-                Err((
-                    Error::Api {
-                        status, message, ..
-                    },
-                    true,
-                )) if [400, 403, 404, 409, 410, 503].contains(&status) => {
-                    if status == 409 && message.starts_with("Your saved upload library is full.") {
-                        *state.assets_blocked_until.borrow_mut() = now + 15.0 * 60.0 * 1000.0;
-                    }
-                    return Ok(JsValue::FALSE);
-                }
-                Err((e, _)) => return Err(err(e)),
-            };
-            let id = saved.get("id").cloned().unwrap_or(Value::Null);
             state
-                .retry_busy("projects.assets.bind", &[id, binding])
+                .try_bind_file(&file, content_type.as_deref(), binding)
                 .await
-                .map_err(err)?;
-            Ok(JsValue::TRUE)
+                .map(JsValue::from_bool)
+                .map_err(err)
         })
+    }
+}
+
+impl SurfaceState {
+    /// Saves `file` (when saved uploads are available to the account and it is a
+    /// supported type of 1 B–100 MiB) and binds it to `binding`'s project slot: `true`, or
+    /// `false` so the caller uploads it the ordinary way. As officially, only failures
+    /// before a transfer was prepared fall back; a full library pauses automatic saves for
+    /// 15 minutes.
+    pub(crate) async fn try_bind_file(
+        &self,
+        file: &JsValue,
+        content_type: Option<&str>,
+        binding: Value,
+    ) -> Result<bool, Error> {
+        let size = glue::byte_size(file);
+        let Some(ct) = content_type.filter(|c| sp::SAVED_UPLOAD_TYPES.contains(c)) else {
+            return Ok(false);
+        };
+        if !sp::asset_size_ok(size) {
+            return Ok(false);
+        }
+        let now = glue::now_ms();
+        if *self.assets_blocked_until.borrow() > now {
+            return Ok(false);
+        }
+        let cached = *self.assets_enabled.borrow();
+        let enabled = match cached {
+            Some((exp, v)) if exp > now => v,
+            _ => {
+                let answer = self
+                    .exec(&sp::assets_capabilities(), &JsValue::UNDEFINED)
+                    .await?;
+                let v = match surface::http::rest_data(&answer) {
+                    Ok(d) => d.get("enabled") == Some(&Value::Bool(true)),
+                    Err(Error::Api {
+                        status: 403 | 404 | 503,
+                        ..
+                    }) => false,
+                    Err(e) => return Err(e),
+                };
+                *self.assets_enabled.borrow_mut() = Some((now + 60_000.0, v));
+                v
+            }
+        };
+        if !enabled {
+            return Ok(false);
+        }
+        let name = surf::file_name(file);
+        let saved = match self.upload_asset(file, ct, &name).await {
+            Ok(s) => s,
+            Err((
+                Error::Api {
+                    status, message, ..
+                },
+                true,
+            )) if [400, 403, 404, 409, 410, 503].contains(&status) => {
+                if status == 409 && message.starts_with("Your saved upload library is full.") {
+                    *self.assets_blocked_until.borrow_mut() = now + 15.0 * 60.0 * 1000.0;
+                }
+                return Ok(false);
+            }
+            Err((e, _)) => return Err(e),
+        };
+        let id = saved.get("id").cloned().unwrap_or(Value::Null);
+        self.retry_busy("projects.assets.bind", &[id, binding])
+            .await?;
+        Ok(true)
     }
 }

@@ -323,9 +323,12 @@ test('account: rewards and claims (dates), transaction history, nonce, wallet ba
 });
 
 test('subscriptions: plans, trial eligibility, checkout → payment page → entitlement pushed; usage, portal; saved uploads unlocked', async () => {
+  // A fresh account (signed up here), so that its subscription changes nothing for the
+  // other test files sharing the emulator's demo account.
   const user = await SogniClient.createInstance(config({ appId: `surface-login-${process.pid}` }));
   try {
-    await user.account.login('demo', 'demo-password');
+    const username = `sub_${process.pid}`.slice(0, 20);
+    await user.account.create({ username, email: `${username}@example.test`, password: 'sub-password' });
     const plans = await user.account.getSubscriptionPlans();
     assert.ok(plans.some((p) => p.planId === 'unlimited_pro' && p.term === 'annual'));
     const status = await user.account.getSubscriptionStatus();
@@ -386,6 +389,18 @@ test('subscriptions: plans, trial eligibility, checkout → payment page → ent
     assert.ok(!(await user.projects.assets.list()).assets.some((a) => a.id === saved.id));
     const tooBig = await rejection(user.projects.assets.upload(new Uint8Array(0), 'image/png'));
     assert.ok(tooBig instanceof ApiError && tooBig.status === 400);
+
+    // A subscriber's project references are saved and bound, not uploaded (as officially).
+    await user.projects.waitForModels();
+    const project = await user.projects.create({
+      type: 'image', modelId: 'flux1-schnell-fp8', positivePrompt: 'bound', numberOfMedia: 1, steps: 2,
+      width: 256, height: 256, startingImage: new Blob([PNG], { type: 'image/png' }), startingImageStrength: 0.5
+    });
+    await project.waitForCompletion(AbortSignal.timeout(20_000));
+    const log = await (await fetch(`${REST}/emulator/requests?appId=surface-login-${process.pid}`)).json();
+    assert.equal(log.jobRequests.length, 1);
+    assert.deepEqual(log.uploads.filter((u) => u.jobId === project.id), [], 'no upload URL was requested for the starting image');
+    assert.ok((await user.projects.assets.list()).assets.some((a) => a.bytes === PNG.length), 'the reference became a saved upload');
   } finally {
     user.dispose();
   }

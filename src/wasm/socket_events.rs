@@ -25,6 +25,8 @@ pub(crate) struct SocketEventsState {
     pub(crate) events: Emitter,
     /// The subscriptions the server last confirmed, re-applied after a reconnect.
     confirmed: RefCell<Option<Map<String, Value>>>,
+    /// Authenticated and not lost since.
+    connected: std::cell::Cell<bool>,
 }
 
 /// Kept under this name in `Shared`.
@@ -57,7 +59,10 @@ impl SocketEventsState {
 impl Subscriber for SocketEventsState {
     fn on_event(self: Rc<Self>, kind: &str, data: &Value) {
         match kind {
-            "authenticated" => self.on_authenticated(),
+            "authenticated" => {
+                self.connected.set(true);
+                self.on_authenticated();
+            }
             "socketEventSubscriptionsUpdated" => {
                 if let Some(m) = data
                     .get("socketEventSubscriptions")
@@ -71,7 +76,16 @@ impl Subscriber for SocketEventsState {
         self.events.emit(kind, &js(data));
     }
 
+    fn on_connection_lost(self: Rc<Self>) {
+        self.connected.set(false);
+    }
+
+    fn on_auth_cleared(self: Rc<Self>) {
+        self.connected.set(false);
+    }
+
     fn on_disconnected(self: Rc<Self>, code: u16, reason: &str) {
+        self.connected.set(false);
         self.events.emit(
             "disconnected",
             &js(&json!({"code": code, "reason": reason})),
@@ -96,6 +110,7 @@ impl SocketEventsState {
             client,
             events: Emitter::default(),
             confirmed: RefCell::new(None),
+            connected: std::cell::Cell::new(false),
         })
     }
 }
@@ -159,7 +174,14 @@ impl SocketEvents {
 
     /// Closes the socket (work in flight fails; the credentials stay).
     pub fn disconnect(&self) {
+        self.state.connected.set(false);
         self.state.client.dispose_socket();
+    }
+
+    /// Is the socket connected and authenticated (ready for work)?
+    #[wasm_bindgen(getter, js_name = isConnected)]
+    pub fn is_connected(&self) -> bool {
+        self.state.connected.get()
     }
 
     /// Sends a raw socket message `{type, data}` once the socket is authenticated.
@@ -288,6 +310,23 @@ impl ApiClient {
     #[wasm_bindgen(getter, js_name = appId)]
     pub fn app_id(&self) -> String {
         self.shared.inner.app_id.clone()
+    }
+
+    /// The configured `appSource`, if any.
+    #[wasm_bindgen(getter, js_name = appSource)]
+    pub fn app_source(&self) -> Option<String> {
+        self.shared.inner.config.app_source.clone()
+    }
+
+    /// The `logger` given in the config (`undefined` when the SDK logs to the console).
+    #[wasm_bindgen(getter)]
+    pub fn logger(&self) -> JsValue {
+        self.shared
+            .inner
+            .logger
+            .borrow()
+            .clone()
+            .unwrap_or(JsValue::UNDEFINED)
     }
 
     /// Same as `sogni.setSocketEventSubscriptions`.

@@ -93,12 +93,9 @@ export const GAPS = {
   'Job.getResultData': 'not on the Job entity yet',
   'Job.enhance': 'not on the Job entity yet',
   'Job (static).fromRaw': 'internal factory of the official entity',
-  'ApiClient.appSource': 'connection internals not exposed',
   'ApiClient.attribution': 'workload attribution is not supported',
-  'ApiClient.logger': 'connection internals not exposed',
   'ApiClient.auth': 'auth managers are internal here',
   'ApiClient.rest': 'the REST client is internal here',
-  'apiClient.socket.isConnected': 'the connection state is internal to the client (use the connected/disconnected events)',
   'ApiKeyAuthManager.isAuthenticated': 'auth managers are internal here',
   'ApiKeyAuthManager.authenticate': 'auth managers are internal here',
   'ApiKeyAuthManager.clear': 'auth managers are internal here',
@@ -114,6 +111,7 @@ export const PARTIAL = {
   'AccountApi.getWallet': 'a `Wallet` with `address` and `signTypedData` (official: an ethers `Wallet`)',
   'CreativeWorkflowsApi.start': 'a missing `data.workflow` rejects with a `TransportError` (`protocol error: …`), not a plain `Error`; workload `attribution` headers are not sent',
   'ProjectsApi.availableLoras': 'the 5-minute cache is per client (official: per module)',
+  'ApiClient.logger': 'the `logger` given in the config; `undefined` when the SDK logs to the console',
   'ApiClient.socket': 'an event feed (`on`/`once`/`off`/`removeAllListeners`) with the methods listed below, not the WebSocket client object'
 };
 

@@ -603,10 +603,14 @@ test('apiClient.socket.disconnect / connect', async () => {
   const c = await SogniClient.createInstance(config({ appId: `surface-sock-${process.pid}`, apiKey: 'demo-api-key' }));
   try {
     await c.projects.waitForModels();
+    assert.equal(c.apiClient.socket.isConnected, true);
     c.apiClient.socket.disconnect();
+    assert.equal(c.apiClient.socket.isConnected, false);
     const up = new Promise((resolve) => c.apiClient.socket.once('authenticated', resolve));
     c.apiClient.socket.connect();
     assert.equal((await up).username, 'demo');
+    assert.equal(c.apiClient.socket.isConnected, true);
+    assert.equal(c.apiClient.appSource, undefined);
     assert.equal(await c.apiClient.socket.switchNetwork('fast'), 'fast', 'the new connection carries work');
   } finally {
     c.dispose();

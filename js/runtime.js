@@ -214,10 +214,21 @@ export function withTimeout(promise, ms, error) {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
+/** A signal that aborts with `signal` or after `ms`, whichever comes first. */
+export function signalWithTimeout(signal, ms) {
+  const timeout = AbortSignal.timeout(ms);
+  if (!signal) return timeout;
+  return typeof AbortSignal.any === 'function' ? AbortSignal.any([signal, timeout]) : signal;
+}
+
 /** Rejects `promise` with `error` when `signal` aborts; removes its listener on settle. */
 export function withAbort(promise, signal, error) {
   if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(error);
+  if (signal.aborted) {
+    // Nobody will read `promise` any more: its own failure must not be unhandled.
+    promise.catch(() => {});
+    return Promise.reject(error);
+  }
   let onAbort;
   const aborted = new Promise((_, reject) => {
     onAbort = () => reject(error);

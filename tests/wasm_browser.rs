@@ -24,10 +24,10 @@ async fn login_then_generate_an_image_in_the_browser() {
         .unwrap();
     let login = sogni
         .account()
-        .login("demo".into(), "demo-password".into(), None, None);
+        .login("demo".into(), "demo-password".into(), None, None, None);
     let data = JsFuture::from(login).await.unwrap();
     assert_eq!(get(&data, "username"), "demo");
-    let models = JsFuture::from(sogni.projects().wait_for_models(None))
+    let models = JsFuture::from(sogni.projects().wait_for_models(None, None))
         .await
         .unwrap();
     assert!(
@@ -58,7 +58,7 @@ async fn an_api_key_socket_is_refused_in_the_browser_with_a_typed_error() {
         SogniClient::create_instance(config("browser-test", &[("apiKey", "demo-api-key".into())]))
             .await
             .unwrap();
-    let err = JsFuture::from(sogni.projects().wait_for_models(Some(5000.0)))
+    let err = JsFuture::from(sogni.projects().wait_for_models(Some(5000.0), None))
         .await
         .unwrap_err();
     assert!(get(&err, "name").as_string().unwrap().ends_with("Error"));
@@ -69,7 +69,7 @@ async fn an_api_key_socket_is_refused_in_the_browser_with_a_typed_error() {
 #[wasm_bindgen_test]
 async fn every_video_family_and_a_song_render_in_the_browser() {
     let sogni = signed_in("browser-av").await;
-    JsFuture::from(sogni.projects().wait_for_models(None))
+    JsFuture::from(sogni.projects().wait_for_models(None, None))
         .await
         .unwrap();
     common::every_family_renders(&sogni).await;
@@ -90,7 +90,7 @@ async fn signed_in(app_prefix: &str) -> SogniClient {
         .unwrap();
     let login = sogni
         .account()
-        .login("demo".into(), "demo-password".into(), None, None);
+        .login("demo".into(), "demo-password".into(), None, None, None);
     JsFuture::from(login).await.unwrap();
     sogni
 }

@@ -30,7 +30,7 @@ async fn api_key_client_generates_an_image() {
         SogniClient::create_instance(config("wasm-node", &[("apiKey", "demo-api-key".into())]))
             .await
             .unwrap();
-    let models = JsFuture::from(sogni.projects().wait_for_models(None))
+    let models = JsFuture::from(sogni.projects().wait_for_models(None, None))
         .await
         .unwrap();
     assert!(Array::from(&models).length() > 0);
@@ -49,7 +49,7 @@ async fn every_video_family_and_a_song_render_in_node() {
         SogniClient::create_instance(config("wasm-node-av", &[("apiKey", "demo-api-key".into())]))
             .await
             .unwrap();
-    JsFuture::from(sogni.projects().wait_for_models(None))
+    JsFuture::from(sogni.projects().wait_for_models(None, None))
         .await
         .unwrap();
     common::every_family_renders(&sogni).await;

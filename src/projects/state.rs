@@ -32,6 +32,11 @@ use crate::protocol::events::{self as wire, ServerEvent};
 use crate::Error;
 use serde_json::Value;
 
+/// How many times a project refused with 1001 (server restarting, not admitted) is
+/// resubmitted before the refusal fails it (5.54 resubmits once; each refusal proves the
+/// server did not take the project, so a few more are safe).
+pub const MAX_RESUBMITS: u32 = 3;
+
 /// Lifecycle of a project.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ProjectStatus {
@@ -194,7 +199,7 @@ pub enum Effect {
     SyncRecord,
     /// The server refused the request while restarting (`jobError 1001` before the project
     /// was admitted): send the same `jobRequest` again after the next reconnect, or call
-    /// [`ProjectState::fail`] if that cannot be done. Happens at most once per project.
+    /// [`ProjectState::fail`] if that cannot be done. At most [`MAX_RESUBMITS`] times.
     Resubmit,
     /// A retried render came back under a new job ID; the job object keeps its identity.
     JobRenamed {
@@ -261,7 +266,7 @@ pub struct ProjectState {
     replaying: bool,
     sync_requested: bool,
     admitted: bool,
-    resubmitted: bool,
+    resubmits: u32,
     awaiting_reassignment: Vec<String>,
 }
 
@@ -287,7 +292,7 @@ impl ProjectState {
             replaying: false,
             sync_requested: false,
             admitted: false,
-            resubmitted: false,
+            resubmits: 0,
             awaiting_reassignment: Vec::new(),
         }
     }
@@ -360,6 +365,11 @@ impl ProjectState {
     /// `completed`, `failed` or `canceled`.
     pub fn is_finished(&self) -> bool {
         self.status.is_finished()
+    }
+
+    /// Has any server frame or record mentioned the project (the server admitted it)?
+    pub fn is_admitted(&self) -> bool {
+        self.admitted
     }
 
     /// `waitForCompletion` has its answer (see [`Self::completion`]).
@@ -713,9 +723,14 @@ impl ProjectState {
         let error = e.to_error();
         let Some(img) = e.img_id.as_deref() else {
             let (code, _) = e.code();
-            if code == 1001 && !self.admitted && !self.resubmitted && !self.is_finished() {
-                // 5.54: "server restarting, project not admitted" is resent once.
-                self.resubmitted = true;
+            if code == 1001
+                && !self.admitted
+                && self.resubmits < MAX_RESUBMITS
+                && !self.is_finished()
+            {
+                // 5.54: "server restarting, project not admitted" is resent (the server
+                // refused it, so a resubmit can never run it twice).
+                self.resubmits += 1;
                 out.push(Effect::Resubmit);
                 return;
             }

@@ -686,13 +686,15 @@ fn project_level_error_fails_at_once() {
 }
 
 #[test]
-fn server_restarting_before_admission_asks_for_one_resubmit() {
+fn server_restarting_before_admission_asks_for_a_few_resubmits() {
     let mut state = project(1, Some(4));
+    for _ in 0..crate::projects::state::MAX_RESUBMITS {
+        let out = run(&mut state, &[job_error(None, json!(1001))]);
+        assert_eq!(out, vec![Effect::Resubmit]);
+        assert_eq!(state.status(), ProjectStatus::Pending);
+    }
     let out = run(&mut state, &[job_error(None, json!(1001))]);
-    assert_eq!(out, vec![Effect::Resubmit]);
-    assert_eq!(state.status(), ProjectStatus::Pending);
-    let out = run(&mut state, &[job_error(None, json!(1001))]);
-    assert_eq!(failures(&out).len(), 1, "only once per project");
+    assert_eq!(failures(&out).len(), 1, "then the refusal fails it");
 
     let mut admitted = project(1, Some(4));
     let out = run(

@@ -1,9 +1,11 @@
 //! The exported classes `SogniClient`, `AccountApi`, `CurrentAccount` and `ApiClient`.
 
+use super::abort::abortable;
 use super::account::AccountState;
 use super::client::{ClientConfig, Inner, Subscriber};
 use super::errors::to_js;
 use super::glue;
+use super::project::AbortSignal;
 use super::projects::{ProjectsApi, ProjectsState};
 use super::rest::Credentials;
 use crate::Error;
@@ -130,11 +132,11 @@ impl SogniClient {
         self.shared.inner.app_id.clone()
     }
 
-    /// Resumes a token session: `{token, refreshToken}`.
+    /// Resumes a token session: `{token, refreshToken}` (`signal` aborts the wait).
     #[wasm_bindgen(js_name = setTokens)]
-    pub fn set_tokens(&self, tokens: JsValue) -> Promise {
+    pub fn set_tokens(&self, tokens: JsValue, signal: Option<AbortSignal>) -> Promise {
         let shared = self.shared.clone();
-        future_to_promise(async move {
+        let p = future_to_promise(async move {
             let token = glue::get(&tokens, "token").as_string();
             let refresh = glue::get(&tokens, "refreshToken").as_string();
             let (Some(token), Some(refresh)) = (token, refresh) else {
@@ -147,14 +149,15 @@ impl SogniClient {
             shared.account.ensure_fresh_token().await.map_err(err)?;
             shared.account.after_auth();
             Ok(JsValue::UNDEFINED)
-        })
+        });
+        abortable(p, signal, "setTokens")
     }
 
     /// Cookie auth: asks `/v1/account/me` whether the browser's cookies sign us in.
     #[wasm_bindgen(js_name = checkAuth)]
-    pub fn check_auth(&self) -> Promise {
+    pub fn check_auth(&self, signal: Option<AbortSignal>) -> Promise {
         let shared = self.shared.clone();
-        future_to_promise(async move {
+        let p = future_to_promise(async move {
             let before = shared.inner.rest.credentials.borrow().clone();
             if before == Credentials::None {
                 *shared.inner.rest.credentials.borrow_mut() = Credentials::Cookies;
@@ -170,7 +173,8 @@ impl SogniClient {
                 }
                 Err(e) => Err(err(e)),
             }
-        })
+        });
+        abortable(p, signal, "checkAuth")
     }
 
     /// Closes the socket, settles every pending promise and forgets credentials.
@@ -208,9 +212,10 @@ impl AccountApi {
         password: String,
         #[wasm_bindgen(js_name = "rememberMe")] remember_me: Option<bool>,
         #[wasm_bindgen(js_name = "appSource")] app_source: Option<String>,
+        signal: Option<AbortSignal>,
     ) -> Promise {
         let account = self.shared.account.clone();
-        future_to_promise(async move {
+        let p = future_to_promise(async move {
             let data = account
                 .login(
                     &username,
@@ -221,13 +226,14 @@ impl AccountApi {
                 .await
                 .map_err(err)?;
             Ok(js(&data))
-        })
+        });
+        abortable(p, signal, "login")
     }
 
     /// Signs out: `POST /v1/account/logout`, then forgets credentials and closes the socket.
-    pub fn logout(&self) -> Promise {
+    pub fn logout(&self, signal: Option<AbortSignal>) -> Promise {
         let shared = self.shared.clone();
-        future_to_promise(async move {
+        let p = future_to_promise(async move {
             let res = shared
                 .inner
                 .api(
@@ -243,43 +249,49 @@ impl AccountApi {
                 Ok(_) | Err(Error::Api { status: 401, .. }) => Ok(JsValue::UNDEFINED),
                 Err(e) => Err(err(e)),
             }
-        })
+        });
+        abortable(p, signal, "logout")
     }
 
     /// `GET /v1/account/me`.
     #[wasm_bindgen(unchecked_return_type = "Promise<MeData>")]
-    pub fn me(&self) -> Promise {
+    pub fn me(&self, signal: Option<AbortSignal>) -> Promise {
         let account = self.shared.account.clone();
-        future_to_promise(async move { account.me().await.map(|v| js(&v)).map_err(err) })
+        let p = future_to_promise(async move { account.me().await.map(|v| js(&v)).map_err(err) });
+        abortable(p, signal, "me")
     }
 
     /// `GET /v4/account/balance`; also updates `currentAccount.balance`.
     #[wasm_bindgen(js_name = refreshBalance, unchecked_return_type = "Promise<Balances>")]
-    pub fn refresh_balance(&self) -> Promise {
+    pub fn refresh_balance(&self, signal: Option<AbortSignal>) -> Promise {
         let shared = self.shared.clone();
-        future_to_promise(async move {
+        let signal_js = signal.clone().map(JsValue::from);
+        let p = future_to_promise(async move {
             shared.account.ensure_fresh_token().await.map_err(err)?;
             let b = shared
                 .inner
-                .api("GET", "/v4/account/balance", None, true)
+                .api_with("GET", "/v4/account/balance", None, true, signal_js.as_ref())
                 .await
                 .map_err(err)?;
             shared.account.update(serde_json::json!({"balance": b}));
             Ok(js(&b))
-        })
+        });
+        abortable(p, signal, "refreshBalance")
     }
 
     /// Same as `refreshBalance` (official alias).
     #[wasm_bindgen(js_name = accountBalance, unchecked_return_type = "Promise<Balances>")]
-    pub fn account_balance(&self) -> Promise {
-        self.refresh_balance()
+    pub fn account_balance(&self, signal: Option<AbortSignal>) -> Promise {
+        self.refresh_balance(signal)
     }
 
-    /// Switches between `fast` and `relaxed`; resolves with the network the server confirms.
+    /// Switches between `fast` and `relaxed`; resolves with the network the server confirms
+    /// (`signal` aborts the wait).
     #[wasm_bindgen(js_name = switchNetwork, unchecked_return_type = "Promise<'fast' | 'relaxed'>")]
-    pub fn switch_network(&self, network: String) -> Promise {
+    pub fn switch_network(&self, network: String, signal: Option<AbortSignal>) -> Promise {
         let account = self.shared.account.clone();
-        future_to_promise(async move { account.switch_network(&network).await })
+        let p = future_to_promise(async move { account.switch_network(&network).await });
+        abortable(p, signal, "switchNetwork")
     }
 }
 

@@ -50,6 +50,12 @@ pub(crate) struct ClientConfig {
     pub(crate) socket_event_subscriptions: Option<serde_json::Map<String, Value>>,
     #[serde(default)]
     pub(crate) app_source: Option<String>,
+    /// Internal: recovery timings (`staleMs`, `authenticatedGraceMs`,
+    /// `recentlyCreatedGraceMs`, `maxStrikes`, `offlinePollMs`, `resubmitTimeoutMs`), as the
+    /// official `projects._recoveryTuning`; for tests.
+    #[serde(default, rename = "_recoveryTuning")]
+    #[tsify(type = "Record<string, number>")]
+    pub(crate) recovery_tuning: Option<Value>,
 }
 
 /// Connection states.
@@ -75,6 +81,13 @@ pub(crate) trait Subscriber {
     fn on_auth_cleared(self: Rc<Self>) {}
     /// The socket dropped and a reconnect is scheduled.
     fn on_connection_lost(self: Rc<Self>) {}
+    /// The server closed the socket for good (1000, 4015) and the credentials are kept:
+    /// work may still finish on the network. Defaults to [`Self::on_disconnected`].
+    fn on_server_closed(self: Rc<Self>, code: u16, reason: &str) {
+        self.on_disconnected(code, reason)
+    }
+    /// The socket opened (`authenticated` has not arrived yet).
+    fn on_connected(self: Rc<Self>) {}
 }
 
 /// Shared client state.
@@ -249,10 +262,22 @@ impl Inner {
         body: Option<&Value>,
         auth: bool,
     ) -> Result<Value, Error> {
+        self.api_with(method, path, body, auth, None).await
+    }
+
+    /// [`Self::api`] that the caller's `signal` (an `AbortSignal`) can abort.
+    pub(crate) async fn api_with(
+        self: &Rc<Self>,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+        auth: bool,
+        signal: Option<&JsValue>,
+    ) -> Result<Value, Error> {
         if auth {
             self.refresh_token().await?;
         }
-        let result = self.rest.api(method, path, body, auth).await;
+        let result = self.rest.api_with(method, path, body, auth, signal).await;
         if auth {
             self.check_unauthorized(&result);
         }
@@ -261,8 +286,17 @@ impl Inner {
 
     /// A GET on the socket host with the current credentials.
     pub(crate) async fn socket_get(self: &Rc<Self>, path: &str) -> Result<Value, Error> {
+        self.socket_get_with(path, None).await
+    }
+
+    /// [`Self::socket_get`] that the caller's `signal` can abort.
+    pub(crate) async fn socket_get_with(
+        self: &Rc<Self>,
+        path: &str,
+        signal: Option<&JsValue>,
+    ) -> Result<Value, Error> {
         self.refresh_token().await?;
-        let result = self.rest.socket_get(path).await;
+        let result = self.rest.socket_get_with(path, signal).await;
         self.check_unauthorized(&result);
         result
     }
@@ -357,6 +391,16 @@ impl Inner {
     /// Has `dispose()` been called?
     pub(crate) fn is_disposed(&self) -> bool {
         self.disposed.get()
+    }
+
+    /// Identifies the current connection: bumped by every connect and close.
+    pub(crate) fn generation(&self) -> u32 {
+        self.generation.get()
+    }
+
+    /// Is the socket authenticated (ready for work)?
+    pub(crate) fn is_ready(&self) -> bool {
+        self.link.get() == Link::Authenticated
     }
 
     /// The error for work attempted after `dispose()`.
@@ -468,12 +512,14 @@ impl Inner {
             SocketEvent::Open => {
                 self.link.set(Link::Open);
                 self.last_problem.borrow_mut().take();
-                self.attempt.set(0);
                 let network = self.network.borrow().clone();
                 self.events.emit(
                     "connected",
                     &super::projects::js(&json!({"network": network})),
                 );
+                for s in self.subscribers() {
+                    s.on_connected();
+                }
             }
             SocketEvent::Message(Ok(env)) => self.dispatch(env),
             SocketEvent::Message(Err(e)) => {
@@ -495,6 +541,9 @@ impl Inner {
         }
         if kind == "authenticated" {
             self.link.set(Link::Authenticated);
+            // The backoff starts over only once a connection is accepted for work, so a
+            // server that accepts and then drops every socket still backs off to 15 s.
+            self.attempt.set(0);
             for d in self.ready_waiters.borrow_mut().drain(..) {
                 let _ = js_sys::Reflect::get(&d, &"resolve".into())
                     .map(|f| js_sys::Function::from(f).call0(&JsValue::NULL));
@@ -554,7 +603,8 @@ impl Inner {
             });
             return;
         }
-        if close_clears_auth(code) {
+        let clears_auth = close_clears_auth(code);
+        if clears_auth {
             *self.rest.credentials.borrow_mut() = Credentials::None;
             for s in self.subscribers() {
                 s.on_auth_cleared();
@@ -567,14 +617,13 @@ impl Inner {
         });
         let arg = super::projects::js(&json!({"code": code, "reason": reason}));
         self.events.emit("disconnected", &arg);
-        let subscribers: Vec<Rc<dyn Subscriber>> = self
-            .subscribers
-            .borrow()
-            .iter()
-            .filter_map(Weak::upgrade)
-            .collect();
-        for s in subscribers {
-            s.on_disconnected(code, reason);
+        let keep_work = !clears_auth && self.is_authenticated();
+        for s in self.subscribers() {
+            if keep_work {
+                s.on_server_closed(code, reason);
+            } else {
+                s.on_disconnected(code, reason);
+            }
         }
     }
 
@@ -608,18 +657,54 @@ impl Inner {
 
     /// Sends a message once the socket is authenticated.
     pub(crate) async fn send(self: &Rc<Self>, kind: &str, data: &Value) -> Result<(), JsValue> {
-        self.ready().await?;
-        let sent = self
-            .conn
-            .borrow()
-            .as_ref()
-            .is_some_and(|c| c.send(kind, data));
-        if sent {
-            Ok(())
-        } else {
-            Err(to_js(&Error::Transport {
-                message: "WebSocket is not connected".into(),
-            }))
+        self.send_with(kind, data, &JsValue::UNDEFINED).await
+    }
+
+    /// [`Self::send`], unless `signal` aborts first (then nothing is sent).
+    pub(crate) async fn send_with(
+        self: &Rc<Self>,
+        kind: &str,
+        data: &Value,
+        signal: &JsValue,
+    ) -> Result<(), JsValue> {
+        let deadline = self.now() + SEND_WAIT_MS;
+        loop {
+            if super::abort::is_aborted(signal) {
+                return Err(super::abort::aborted(kind));
+            }
+            if signal.is_object() {
+                let me = self.clone();
+                let ready = wasm_bindgen_futures::future_to_promise(async move {
+                    me.ready().await.map(|()| JsValue::UNDEFINED)
+                });
+                JsFuture::from(glue::with_abort(
+                    &ready,
+                    signal,
+                    &super::abort::aborted(kind),
+                ))
+                .await?;
+            } else {
+                self.ready().await?;
+            }
+            if super::abort::is_aborted(signal) {
+                return Err(super::abort::aborted(kind));
+            }
+            let sent = self
+                .conn
+                .borrow()
+                .as_ref()
+                .is_some_and(|c| c.send(kind, data));
+            if sent {
+                return Ok(());
+            }
+            if self.now() >= deadline || self.disposed.get() {
+                return Err(to_js(&Error::Transport {
+                    message: "WebSocket is not connected".into(),
+                }));
+            }
+            // Authenticated, but the socket is closing: wait for the close to be seen and
+            // for the next connection (the work goes out there, as 5.54 does).
+            let _ = JsFuture::from(glue::sleep(50.0)).await;
         }
     }
 

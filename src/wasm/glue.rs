@@ -28,6 +28,10 @@ extern "C" {
     #[wasm_bindgen(js_name = withAbort)]
     pub(crate) fn with_abort(promise: &Promise, signal: &JsValue, error: &JsValue) -> Promise;
 
+    /// An `AbortSignal` that aborts with `signal` or after `ms` (`AbortSignal.any`).
+    #[wasm_bindgen(js_name = signalWithTimeout)]
+    pub(crate) fn signal_with_timeout(signal: &JsValue, ms: f64) -> JsValue;
+
     /// `{json, media: [{key, index, value}], invalid}` of project params.
     #[wasm_bindgen(js_name = splitMedia)]
     pub(crate) fn split_media(params: &JsValue) -> JsValue;

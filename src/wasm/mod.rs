@@ -1,5 +1,6 @@
 //! The wasm layer: JS bindings, transport and the exported classes.
 
+mod abort;
 mod account;
 mod account_extra;
 #[cfg(feature = "wallet")]
@@ -19,6 +20,7 @@ mod helpers;
 mod project;
 mod projects;
 mod projects_extra;
+mod recovery;
 mod replay;
 mod rest;
 mod socket;

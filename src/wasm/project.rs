@@ -142,6 +142,12 @@ impl ProjectInner {
                     message: message.to_string(),
                 })
             };
+            if ok {
+                // Applied here, not after `cancel()`'s await: the project-level `jobError
+                // artistCanceled` that follows may be dispatched before that continuation.
+                let effects = self.state.borrow_mut().cancel_confirmed(self.client.now());
+                self.run(effects);
+            }
             for d in self.cancel_waiters.borrow_mut().drain(..) {
                 settle(&d, ok, &value);
             }
@@ -178,16 +184,15 @@ impl ProjectInner {
                 Effect::FetchResultUrl { job_id } => self.fetch_url(job_id, true),
                 Effect::FetchPreviewUrl { job_id } => self.fetch_url(job_id, false),
                 Effect::SyncRecord => self.sync_record(),
-                Effect::Resubmit => {
-                    let me = self.clone();
-                    spawn_local(async move {
-                        if let Err(e) = me.client.send("jobRequest", &me.request).await {
-                            let error = super::errors::from_js(&e);
-                            let effects = me.state.borrow_mut().fail(error, me.client.now());
-                            me.run(effects);
-                        }
-                    });
-                }
+                // Refused while the server restarts: sent again on the next connection.
+                Effect::Resubmit => match self.projects.upgrade() {
+                    Some(projects) => projects.await_resubmit(self),
+                    None => {
+                        let error = crate::projects::recovery::resubmit_failed_error("");
+                        let effects = self.state.borrow_mut().fail(error, self.client.now());
+                        self.run(effects);
+                    }
+                },
                 Effect::JobRenamed { from, to } => {
                     let mut map = self.job_events.borrow_mut();
                     if let Some(em) = map.remove(&from) {
@@ -329,6 +334,25 @@ impl ProjectInner {
         let Some(outcome) = self.state.borrow().completion() else {
             return;
         };
+        let canceled =
+            self.state.borrow().status() == crate::projects::state::ProjectStatus::Canceled;
+        if canceled {
+            // A cancel whose confirmation was lost, recovered from a record.
+            for d in self.cancel_waiters.borrow_mut().drain(..) {
+                settle(&d, true, &JsValue::UNDEFINED);
+            }
+        } else if !self.cancel_waiters.borrow().is_empty() {
+            // The project ended otherwise before the cancel was confirmed.
+            let error = to_js(&Error::Job {
+                code: 0,
+                original_code: None,
+                message: "Cancellation could not be confirmed: the project had already finished"
+                    .into(),
+            });
+            for d in self.cancel_waiters.borrow_mut().drain(..) {
+                settle(&d, false, &error);
+            }
+        }
         let (ok, value) = match &outcome {
             Ok(urls) => (true, js(urls)),
             Err(e) => (false, to_js(e)),
@@ -338,7 +362,69 @@ impl ProjectInner {
         }
         if let Some(p) = self.projects.upgrade() {
             p.projects.borrow_mut().retain(|x| !Rc::ptr_eq(x, self));
+            p.forget_delivery(&self.id);
         }
+    }
+
+    /// Brings the project up to date from a server-side record (recovery).
+    pub(crate) fn replay(self: &Rc<Self>, record: &Value) {
+        let now = self.client.now();
+        let result = self.state.borrow_mut().sync_from_record(record, now);
+        match result {
+            Ok(effects) => self.run(effects),
+            Err(e) => self
+                .client
+                .log(2, &format!("could not recover project {}: {e}", self.id)),
+        }
+    }
+
+    /// Fails the project (and, with `job_error`, its unfinished jobs first).
+    pub(crate) fn fail_with(self: &Rc<Self>, error: Error, job_error: Option<Error>) {
+        let now = self.client.now();
+        let mut effects = match job_error {
+            Some(e) => self.state.borrow_mut().fail_jobs(e, now),
+            None => Vec::new(),
+        };
+        effects.extend(self.state.borrow_mut().fail(error, now));
+        self.run(effects);
+    }
+
+    /// Has `waitForCompletion` its answer?
+    pub(crate) fn is_settled(&self) -> bool {
+        self.state.borrow().completion().is_some()
+    }
+
+    /// Has the server mentioned the project?
+    pub(crate) fn is_admitted(&self) -> bool {
+        self.state.borrow().is_admitted()
+    }
+
+    /// The `jobRequest` it was created with.
+    pub(crate) fn request(&self) -> &Value {
+        &self.request
+    }
+
+    /// Is a `cancel()` waiting for the server's confirmation?
+    pub(crate) fn cancel_pending(&self) -> bool {
+        !self.cancel_waiters.borrow().is_empty()
+    }
+
+    /// Sends the cancel again (the first may have died with its connection).
+    pub(crate) fn resend_cancel(self: &Rc<Self>) {
+        let me = self.clone();
+        spawn_local(async move {
+            let msg = json!({"jobID": me.id, "error": "artistCanceled", "error_message": "artistCanceled", "isFromWorker": false});
+            if let Err(e) = me.client.send("jobError", &msg).await {
+                me.client.log(
+                    2,
+                    &format!(
+                        "could not resend the cancel of {}: {}",
+                        me.id,
+                        super::errors::from_js(&e)
+                    ),
+                );
+            }
+        });
     }
 
     fn wait(self: &Rc<Self>, signal: JsValue) -> Promise {
@@ -357,21 +443,32 @@ impl ProjectInner {
         glue::with_abort(&promise, &signal, &aborted)
     }
 
-    async fn cancel(self: &Rc<Self>) -> Result<JsValue, JsValue> {
+    async fn cancel(self: &Rc<Self>, signal: JsValue) -> Result<JsValue, JsValue> {
         if self.state.borrow().is_finished() {
             return Ok(JsValue::UNDEFINED);
         }
+        let aborted = to_js(&Error::Aborted {
+            message: "cancel aborted".into(),
+        });
         let d = glue::deferred();
         self.cancel_waiters.borrow_mut().push(d.clone());
         let msg = json!({"jobID": self.id, "error": "artistCanceled", "error_message": "artistCanceled", "isFromWorker": false});
-        self.client.send("jobError", &msg).await?;
+        let sent = future_to_promise({
+            let me = self.clone();
+            async move {
+                me.client.send("jobError", &msg).await?;
+                Ok(JsValue::UNDEFINED)
+            }
+        });
+        JsFuture::from(glue::with_abort(&sent, &signal, &aborted)).await?;
         let promise: Promise = glue::get(&d, "promise").into();
         let timeout = to_js(&Error::Timeout {
             message:
                 "Cancellation could not be confirmed. The job is still running; please try again."
                     .into(),
         });
-        JsFuture::from(glue::with_timeout(&promise, CANCEL_TIMEOUT_MS, &timeout)).await?;
+        let confirmed = glue::with_timeout(&promise, CANCEL_TIMEOUT_MS, &timeout);
+        JsFuture::from(glue::with_abort(&confirmed, &signal, &aborted)).await?;
         let effects = self.state.borrow_mut().cancel_confirmed(self.client.now());
         self.run(effects);
         Ok(JsValue::UNDEFINED)
@@ -388,6 +485,11 @@ pub struct Project {
 impl Project {
     pub(crate) fn new(inner: Rc<ProjectInner>) -> Self {
         Self { inner }
+    }
+
+    /// `cancel()` without a signal.
+    pub(crate) fn cancel(&self) -> Promise {
+        self.cancel_with(None)
     }
 }
 
@@ -488,11 +590,12 @@ impl Project {
             .wait(signal.map_or(JsValue::UNDEFINED, JsValue::from))
     }
 
-    /// Cancels the project; resolves once the server confirms.
-    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
-    pub fn cancel(&self) -> Promise {
+    /// Cancels the project; resolves once the server confirms (`signal` stops the wait).
+    #[wasm_bindgen(js_name = cancel, unchecked_return_type = "Promise<void>")]
+    pub fn cancel_with(&self, signal: Option<AbortSignal>) -> Promise {
         let inner = self.inner.clone();
-        future_to_promise(async move { inner.cancel().await })
+        let signal = signal.map_or(JsValue::UNDEFINED, JsValue::from);
+        future_to_promise(async move { inner.cancel(signal).await })
     }
 
     /// Listens for `progress`, `jobStarted`, `jobCompleted`, `jobFailed`, `completed`,
@@ -664,16 +767,18 @@ impl Job {
             .unwrap_or(JsValue::UNDEFINED)
     }
 
-    /// Mints a fresh result URL (signed URLs expire after about 30 minutes).
-    #[wasm_bindgen(js_name = getResultUrl)]
-    pub fn get_result_url(&self) -> Promise {
+    /// Mints a fresh result URL (signed URLs expire after about 30 minutes); `signal`
+    /// aborts the request.
+    #[wasm_bindgen(js_name = getResultUrl, unchecked_return_type = "Promise<string>")]
+    pub fn get_result_url(&self, signal: Option<AbortSignal>) -> Promise {
         let project = self.project.clone();
         let id = self.id.clone();
+        let signal = signal.map(JsValue::from);
         future_to_promise(async move {
             let path = project.result_path(&id);
             let data = project
                 .client
-                .api("GET", &path, None, true)
+                .api_with("GET", &path, None, true, signal.as_ref())
                 .await
                 .map_err(|e| to_js(&e))?;
             Ok(js(&data.get("downloadUrl")))

@@ -1,11 +1,12 @@
 //! `sogni.projects`: available models, size presets, and (in `project.rs`) media projects.
 
+use super::abort::abortable;
 use super::api::Shared;
 use super::client::{Inner, Subscriber};
 use super::emitter::Emitter;
 use super::errors::to_js;
 use super::glue;
-use super::project::{MediaKind, Project, ProjectInner};
+use super::project::{AbortSignal, MediaKind, Project, ProjectInner};
 use crate::Error;
 use js_sys::{Array, Function, Promise};
 use serde_json::Value;
@@ -29,6 +30,8 @@ pub(crate) struct ProjectsState {
     pub(crate) projects: RefCell<Vec<Rc<super::project::ProjectInner>>>,
     /// Saved uploads (`projects.assets`): references are bound from them when available.
     pub(crate) surface: std::cell::OnceCell<Rc<super::surface::SurfaceState>>,
+    /// Recovery across reconnects, resends and the watchdog (`recovery.rs`).
+    pub(crate) recovery: super::recovery::Recovery,
 }
 
 impl std::fmt::Debug for ProjectsState {
@@ -45,7 +48,9 @@ pub(crate) fn js<T: serde::Serialize + ?Sized>(v: &T) -> JsValue {
 
 impl ProjectsState {
     pub(crate) fn new(client: Rc<Inner>) -> Rc<Self> {
+        let recovery = super::recovery::Recovery::new(client.config.recovery_tuning.as_ref());
         Rc::new(Self {
+            recovery,
             client,
             available: RefCell::new(Vec::new()),
             supported: RefCell::new(None),
@@ -107,8 +112,10 @@ impl ProjectsState {
             let supported = match me.supported_models().await {
                 Ok(v) => v,
                 Err(e) => {
+                    // Background failure: reported, never an unhandled rejection.
                     me.client
                         .log(1, &format!("failed to load the model list: {e}"));
+                    me.client.events.emit("error", &to_js(&e));
                     Value::Array(Vec::new())
                 }
             };
@@ -162,6 +169,12 @@ impl Subscriber for ProjectsState {
             self.on_swarm_models(data);
             return;
         }
+        if kind == "authenticated" {
+            self.recovery_on_authenticated(data);
+        }
+        if let Some(id) = data.get("jobID").and_then(Value::as_str) {
+            self.note_alive(id);
+        }
         if kind == "changeNetwork" {
             self.available.borrow_mut().clear();
         }
@@ -172,6 +185,25 @@ impl Subscriber for ProjectsState {
         for p in projects {
             p.on_event(kind, data);
         }
+    }
+
+    fn on_connected(self: Rc<Self>) {
+        self.recovery_on_connected();
+    }
+
+    fn on_connection_lost(self: Rc<Self>) {
+        self.recovery_on_connection_lost();
+    }
+
+    fn on_server_closed(self: Rc<Self>, code: u16, reason: &str) {
+        // Closed for good but still signed in: the projects go on rendering and are
+        // followed over REST (recovery.rs); what waits for models fails.
+        self.available.borrow_mut().clear();
+        self.fail_model_waiters(&Error::Closed {
+            code,
+            reason: reason.to_string(),
+        });
+        self.recovery_on_server_closed();
     }
 
     fn on_disconnected(self: Rc<Self>, code: u16, reason: &str) {
@@ -232,8 +264,12 @@ impl ProjectsState {
         path: &str,
         value: &JsValue,
         content_type: Option<&str>,
+        signal: Option<&JsValue>,
     ) -> Result<(), Error> {
-        let data = self.client.api("GET", path, None, true).await?;
+        let data = self
+            .client
+            .api_with("GET", path, None, true, signal)
+            .await?;
         let url = data
             .get("uploadUrl")
             .and_then(Value::as_str)
@@ -241,7 +277,10 @@ impl ProjectsState {
                 message: "uploadUrl answer has no uploadUrl".into(),
             })?;
         let blob = glue::to_blob(value, content_type.map(str::to_string));
-        self.client.rest.put_blob(url, &blob, content_type).await
+        self.client
+            .rest
+            .put_blob_with(url, &blob, content_type, signal)
+            .await
     }
 
     /// `projects.create(params)`: validate, upload references, send `jobRequest`.
@@ -261,6 +300,13 @@ impl ProjectsState {
                 "Project params must be an object",
             )));
         }
+        // `signal` (this SDK's): stops the creation; nothing is sent once it aborted.
+        let signal = super::abort::signal_of(&params);
+        let abort_check = || match &signal {
+            Some(s) if super::abort::is_aborted(s) => Err(super::abort::aborted("projects.create")),
+            _ => Ok(()),
+        };
+        abort_check()?;
         let split = glue::split_media(&params);
         if let Some(field) = glue::get(&split, "invalid").as_string() {
             return Err(js_err(Error::invalid(
@@ -417,6 +463,7 @@ impl ProjectsState {
         };
         // Every check has passed: only now does anything go on the wire.
         for (path, value, ct, binding) in uploads.iter().cloned() {
+            abort_check()?;
             // A subscriber's saved upload is bound instead, when it can be (as officially).
             if let Some(surface) = self.surface.get() {
                 if surface
@@ -427,10 +474,11 @@ impl ProjectsState {
                     continue;
                 }
             }
-            self.upload(&path, &value, ct.as_deref())
+            self.upload(&path, &value, ct.as_deref(), signal.as_ref())
                 .await
                 .map_err(js_err)?;
         }
+        abort_check()?;
         let output_format = request["outputFormat"].as_str().map(str::to_string);
         let media_kind = match kind.as_str() {
             "video" => MediaKind::Video,
@@ -448,12 +496,18 @@ impl ProjectsState {
             request.clone(),
         );
         self.projects.borrow_mut().push(inner.clone());
-        if let Err(e) = self.client.send("jobRequest", &request).await {
+        let signal_js = signal.clone().unwrap_or(JsValue::UNDEFINED);
+        if let Err(e) = self
+            .client
+            .send_with("jobRequest", &request, &signal_js)
+            .await
+        {
             self.projects
                 .borrow_mut()
                 .retain(|x| !Rc::ptr_eq(x, &inner));
             return Err(e);
         }
+        self.note_sent(&inner.id);
         Ok(JsValue::from(Project::new(inner)))
     }
 
@@ -543,24 +597,30 @@ impl ProjectsApi {
         js(&*self.shared.projects.available.borrow())
     }
 
-    /// Resolves with the available models once the network has announced them.
+    /// Resolves with the available models once the network has announced them (`timeout`
+    /// ms, default 10 s; `signal` aborts the wait).
     #[wasm_bindgen(js_name = waitForModels, unchecked_return_type = "Promise<AvailableModel[]>")]
-    pub fn wait_for_models(&self, timeout: Option<f64>) -> Promise {
+    pub fn wait_for_models(&self, timeout: Option<f64>, signal: Option<AbortSignal>) -> Promise {
         let state = self.shared.projects.clone();
-        future_to_promise(async move { state.wait_for_models(timeout.unwrap_or(10_000.0)).await })
+        let p =
+            future_to_promise(
+                async move { state.wait_for_models(timeout.unwrap_or(10_000.0)).await },
+            );
+        abortable(p, signal, "waitForModels")
     }
 
     /// Every model the network supports: `[{id, name, SID, tier, media}]`.
     #[wasm_bindgen(js_name = getSupportedModels, unchecked_return_type = "Promise<SupportedModel[]>")]
-    pub fn get_supported_models(&self) -> Promise {
+    pub fn get_supported_models(&self, signal: Option<AbortSignal>) -> Promise {
         let state = self.shared.projects.clone();
-        future_to_promise(async move {
+        let p = future_to_promise(async move {
             state
                 .supported_models()
                 .await
                 .map(|v| js(&v))
                 .map_err(|e| to_js(&e))
-        })
+        });
+        abortable(p, signal, "getSupportedModels")
     }
 
     /// The options of a model (steps, guidance, samplers, schedulers, sizes…) from its tier.
@@ -568,12 +628,14 @@ impl ProjectsApi {
     pub fn get_model_options(
         &self,
         #[wasm_bindgen(js_name = "modelId")] model_id: String,
+        signal: Option<AbortSignal>,
     ) -> Promise {
         let state = self.shared.projects.clone();
-        future_to_promise(async move {
+        let p = future_to_promise(async move {
             let options = state.model_options(&model_id).await.map_err(js_err)?;
             Ok(js(&options))
-        })
+        });
+        abortable(p, signal, "getModelOptions")
     }
 
     /// Size presets of a model on a network.
@@ -582,9 +644,11 @@ impl ProjectsApi {
         &self,
         network: String,
         #[wasm_bindgen(js_name = "modelId")] model_id: String,
+        signal: Option<AbortSignal>,
     ) -> Promise {
         let state = self.shared.projects.clone();
-        future_to_promise(async move {
+        let signal_js = signal.clone().map(JsValue::from);
+        let p = future_to_promise(async move {
             if network != "fast" && network != "relaxed" {
                 return Err(to_js(&Error::invalid(
                     "INVALID_NETWORK",
@@ -597,18 +661,23 @@ impl ProjectsApi {
             );
             state
                 .client
-                .socket_get(&path)
+                .socket_get_with(&path, signal_js.as_ref())
                 .await
                 .map(|v| js(&v))
                 .map_err(|e| to_js(&e))
-        })
+        });
+        abortable(p, signal, "getSizePresets")
     }
 
     /// Worker counts per model on a network (`{modelId: count}`).
     #[wasm_bindgen(js_name = getAvailableModels, unchecked_return_type = "Promise<Record<string, number>>")]
-    pub fn get_available_models(&self, network: Option<String>) -> Promise {
+    pub fn get_available_models(
+        &self,
+        network: Option<String>,
+        signal: Option<AbortSignal>,
+    ) -> Promise {
         let state = self.shared.projects.clone();
-        future_to_promise(async move {
+        let p = future_to_promise(async move {
             let network = network.unwrap_or_else(|| state.client.network.borrow().clone());
             let by_sid = state
                 .client
@@ -624,19 +693,23 @@ impl ProjectsApi {
                 }
             }
             Ok(js(&Value::Object(out)))
-        })
+        });
+        abortable(p, signal, "getAvailableModels")
     }
 
     /// Creates a project: validates the params (typed errors before any traffic), uploads
     /// reference media (Blob, File, ArrayBuffer, typed array or Buffer, passed to `fetch` as
-    /// is), then sends the `jobRequest`. Resolves with the `Project`.
+    /// is), then sends the `jobRequest`. Resolves with the `Project`. `params.signal` (this
+    /// SDK's) aborts the creation; nothing is sent once it has aborted.
     #[wasm_bindgen(unchecked_return_type = "Promise<Project>")]
     pub fn create(
         &self,
         #[wasm_bindgen(unchecked_param_type = "ProjectCreateParams")] params: JsValue,
     ) -> Promise {
         let state = self.shared.projects.clone();
-        future_to_promise(async move { state.create(params).await })
+        let signal = super::abort::signal_of(&params).map(|s| s.unchecked_into());
+        let p = future_to_promise(async move { state.create(params).await });
+        abortable(p, signal, "projects.create")
     }
 
     /// Estimates an image project's cost: `{token, usd, spark, sogni}` decimal strings.
@@ -644,9 +717,11 @@ impl ProjectsApi {
     pub fn estimate_cost(
         &self,
         #[wasm_bindgen(unchecked_param_type = "EstimateRequest")] request: JsValue,
+        signal: Option<AbortSignal>,
     ) -> Promise {
         let state = self.shared.projects.clone();
-        future_to_promise(async move { state.estimate_cost(request).await })
+        let p = future_to_promise(async move { state.estimate_cost(request).await });
+        abortable(p, signal, "estimateCost")
     }
 
     /// Estimates a video project's cost (`{token, usd, spark, sogni}`).
@@ -654,9 +729,11 @@ impl ProjectsApi {
     pub fn estimate_video_cost(
         &self,
         #[wasm_bindgen(unchecked_param_type = "VideoEstimateRequest")] request: JsValue,
+        signal: Option<AbortSignal>,
     ) -> Promise {
         let state = self.shared.projects.clone();
-        future_to_promise(async move { state.estimate_media_cost(request, true).await })
+        let p = future_to_promise(async move { state.estimate_media_cost(request, true).await });
+        abortable(p, signal, "estimateVideoCost")
     }
 
     /// Estimates an audio project's cost (`{token, usd, spark, sogni}`).
@@ -664,9 +741,11 @@ impl ProjectsApi {
     pub fn estimate_audio_cost(
         &self,
         #[wasm_bindgen(unchecked_param_type = "AudioEstimateRequest")] request: JsValue,
+        signal: Option<AbortSignal>,
     ) -> Promise {
         let state = self.shared.projects.clone();
-        future_to_promise(async move { state.estimate_media_cost(request, false).await })
+        let p = future_to_promise(async move { state.estimate_media_cost(request, false).await });
+        abortable(p, signal, "estimateAudioCost")
     }
 
     /// Listens for `availableModels`, `project` and `job` events.

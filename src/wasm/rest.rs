@@ -13,7 +13,7 @@ use wasm_bindgen_futures::JsFuture;
 const TIMEOUT_MS: f64 = 30_000.0;
 
 /// How requests authenticate.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Clone, PartialEq, Default)]
 pub(crate) enum Credentials {
     /// Not signed in.
     #[default]
@@ -29,6 +29,18 @@ pub(crate) enum Credentials {
     },
     /// Browser cookies (`credentials: 'include'`).
     Cookies,
+}
+
+/// Never prints a key or a token.
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::None => "None",
+            Self::ApiKey(_) => "ApiKey(<redacted>)",
+            Self::Token { .. } => "Token(<redacted>)",
+            Self::Cookies => "Cookies",
+        })
+    }
 }
 
 impl Credentials {
@@ -94,18 +106,9 @@ impl Rest {
         }
     }
 
-    async fn send(
-        &self,
-        method: &str,
-        url: &str,
-        body: Option<&Value>,
-        auth: bool,
-    ) -> Result<(u16, String, Response), Error> {
-        self.send_with(method, url, body, auth, &[], TIMEOUT_MS)
-            .await
-    }
-
     /// `fetch` with the credentials, extra headers and a timeout: `(status, text, response)`.
+    /// Idempotent calls are retried on 429/5xx and transport failures (see
+    /// [`crate::backoff::rest_retry_delay_ms`]).
     pub(crate) async fn send_with(
         &self,
         method: &str,
@@ -115,15 +118,74 @@ impl Rest {
         extra_headers: &[(&str, String)],
         timeout_ms: f64,
     ) -> Result<(u16, String, Response), Error> {
-        let res = self
-            .fetch_raw(method, url, body, auth, extra_headers, timeout_ms, None)
-            .await?;
-        let text = JsFuture::from(res.text())
+        self.send_retrying(method, url, body, auth, extra_headers, timeout_ms, None)
             .await
-            .map_err(|e| super::errors::from_js(&e))?
-            .as_string()
-            .unwrap_or_default();
-        Ok((res.status(), text, res))
+    }
+
+    /// [`Self::send_with`] that also stops when the caller's `signal` aborts.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn send_retrying(
+        &self,
+        method: &str,
+        url: &str,
+        body: Option<&Value>,
+        auth: bool,
+        extra_headers: &[(&str, String)],
+        timeout_ms: f64,
+        signal: Option<&JsValue>,
+    ) -> Result<(u16, String, Response), Error> {
+        let idempotent = crate::backoff::is_idempotent(method);
+        let mut failures = 0;
+        loop {
+            let attempt = async {
+                let res = self
+                    .fetch_raw(method, url, body, auth, extra_headers, timeout_ms, signal)
+                    .await?;
+                let text = JsFuture::from(res.text())
+                    .await
+                    .map_err(|e| fetch_error(&e, signal))?
+                    .as_string()
+                    .unwrap_or_default();
+                Ok::<_, Error>((res.status(), text, res))
+            }
+            .await;
+            let (status, retry_after) = match &attempt {
+                Ok((status, _, _)) if (200..400).contains(status) => return attempt,
+                Ok((status, text, res)) => (
+                    Some(*status),
+                    Self::error_from(*status, text, res).retry_after(),
+                ),
+                Err(Error::Transport { .. }) => (None, None),
+                Err(_) => return attempt,
+            };
+            failures += 1;
+            let delay = if idempotent {
+                crate::backoff::rest_retry_delay_ms(
+                    failures,
+                    status,
+                    retry_after,
+                    js_sys::Math::random(),
+                )
+            } else {
+                None
+            };
+            let Some(delay) = delay else {
+                return attempt;
+            };
+            let aborted = super::errors::to_js(&Error::Aborted {
+                message: "Request aborted".into(),
+            });
+            let wait = glue::with_abort(
+                &glue::sleep(delay),
+                signal.unwrap_or(&JsValue::UNDEFINED),
+                &aborted,
+            );
+            if JsFuture::from(wait).await.is_err() {
+                return Err(Error::Aborted {
+                    message: "Request aborted".into(),
+                });
+            }
+        }
     }
 
     /// `fetch` with the credentials and extra headers; the response is not read (for
@@ -167,13 +229,16 @@ impl Rest {
         }
         set(&init, "headers", &headers);
         match signal {
+            Some(s) if timeout_ms > 0.0 => {
+                set(&init, "signal", &glue::signal_with_timeout(s, timeout_ms))
+            }
             Some(s) => set(&init, "signal", s),
             None if timeout_ms > 0.0 => set(&init, "signal", &abort_after(timeout_ms)),
             None => {}
         }
         let res = JsFuture::from(fetch_with_init(url, &init))
             .await
-            .map_err(|e| super::errors::from_js(&e))?;
+            .map_err(|e| fetch_error(&e, signal))?;
         Ok(res.unchecked_into())
     }
 
@@ -223,8 +288,22 @@ impl Rest {
         body: Option<&Value>,
         auth: bool,
     ) -> Result<Value, Error> {
+        self.api_with(method, path, body, auth, None).await
+    }
+
+    /// [`Self::api`] that `signal` can abort.
+    pub(crate) async fn api_with(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+        auth: bool,
+        signal: Option<&JsValue>,
+    ) -> Result<Value, Error> {
         let url = format!("{}{}", self.api, path);
-        let (status, text, res) = self.send(method, &url, body, auth).await?;
+        let (status, text, res) = self
+            .send_retrying(method, &url, body, auth, &[], TIMEOUT_MS, signal)
+            .await?;
         if !(200..300).contains(&status) {
             return Err(Self::error_from(status, &text, &res));
         }
@@ -234,10 +313,16 @@ impl Rest {
         Ok(body.get("data").cloned().unwrap_or(body))
     }
 
-    /// A GET on the socket host; returns the bare JSON.
-    pub(crate) async fn socket_get(&self, path: &str) -> Result<Value, Error> {
+    /// A GET on the socket host, which `signal` can abort; returns the bare JSON.
+    pub(crate) async fn socket_get_with(
+        &self,
+        path: &str,
+        signal: Option<&JsValue>,
+    ) -> Result<Value, Error> {
         let url = format!("{}{}", self.socket_http, path);
-        let (status, text, res) = self.send("GET", &url, None, true).await?;
+        let (status, text, res) = self
+            .send_retrying("GET", &url, None, true, &[], TIMEOUT_MS, signal)
+            .await?;
         if !(200..300).contains(&status) {
             return Err(Self::error_from(status, &text, &res));
         }
@@ -247,35 +332,112 @@ impl Rest {
     }
 
     /// `PUT` a body (a `Blob`, passed through untouched) to a presigned URL, without auth.
+    #[allow(dead_code)]
     pub(crate) async fn put_blob(
         &self,
         url: &str,
         blob: &JsValue,
         content_type: Option<&str>,
     ) -> Result<(), Error> {
-        let init = Object::new();
-        set(&init, "method", &JsValue::from_str("PUT"));
-        set(&init, "body", blob);
-        let headers = Object::new();
-        if let Some(ct) = content_type {
-            set(&headers, "Content-Type", &JsValue::from_str(ct));
-        }
-        set(&init, "headers", &headers);
-        let res = JsFuture::from(fetch_with_init(url, &init))
-            .await
-            .map_err(|e| super::errors::from_js(&e))?;
-        let res: Response = res.unchecked_into();
-        let status = res.status();
-        if (200..300).contains(&status) {
-            Ok(())
-        } else {
-            Err(Error::Api {
+        self.put_blob_with(url, blob, content_type, None).await
+    }
+
+    /// [`Self::put_blob`], retried like every idempotent call, stopped by `signal`.
+    pub(crate) async fn put_blob_with(
+        &self,
+        url: &str,
+        blob: &JsValue,
+        content_type: Option<&str>,
+        signal: Option<&JsValue>,
+    ) -> Result<(), Error> {
+        let mut failures = 0;
+        loop {
+            let init = Object::new();
+            set(&init, "method", &JsValue::from_str("PUT"));
+            set(&init, "body", blob);
+            let headers = Object::new();
+            if let Some(ct) = content_type {
+                set(&headers, "Content-Type", &JsValue::from_str(ct));
+            }
+            set(&init, "headers", &headers);
+            if let Some(s) = signal {
+                set(&init, "signal", s);
+            }
+            let (status, retry_after) = match JsFuture::from(fetch_with_init(url, &init)).await {
+                Ok(res) => {
+                    let res: Response = res.unchecked_into();
+                    let status = res.status();
+                    if (200..300).contains(&status) {
+                        return Ok(());
+                    }
+                    let retry_after = res
+                        .headers()
+                        .get("retry-after")
+                        .and_then(|h| retry_after_header(&h));
+                    (Some(status), retry_after)
+                }
+                Err(e) => match fetch_error(&e, signal) {
+                    Error::Transport { message } => {
+                        failures += 1;
+                        if crate::backoff::rest_retry_delay_ms(failures, None, None, 0.5).is_none()
+                        {
+                            return Err(Error::Transport { message });
+                        }
+                        (None, None)
+                    }
+                    other => return Err(other),
+                },
+            };
+            if status.is_some() {
+                failures += 1;
+            }
+            let delay = crate::backoff::rest_retry_delay_ms(
+                failures,
                 status,
-                error_code: 0,
-                message: format!("Failed to upload media (HTTP {status})"),
-                retry_after: None,
-                details: None,
-            })
+                retry_after,
+                js_sys::Math::random(),
+            );
+            let Some(delay) = delay else {
+                let status = status.unwrap_or(0);
+                return Err(Error::Api {
+                    status,
+                    error_code: 0,
+                    message: format!("Failed to upload media (HTTP {status})"),
+                    retry_after,
+                    details: None,
+                });
+            };
+            let aborted = super::errors::to_js(&Error::Aborted {
+                message: "Upload aborted".into(),
+            });
+            let wait = glue::with_abort(
+                &glue::sleep(delay),
+                signal.unwrap_or(&JsValue::UNDEFINED),
+                &aborted,
+            );
+            if JsFuture::from(wait).await.is_err() {
+                return Err(Error::Aborted {
+                    message: "Upload aborted".into(),
+                });
+            }
         }
+    }
+}
+
+/// A rejected `fetch` as a core error: the caller's abort, a timeout, or a transport failure.
+fn fetch_error(e: &JsValue, signal: Option<&JsValue>) -> Error {
+    if signal.is_some_and(|s| glue::get(s, "aborted").as_bool() == Some(true)) {
+        return Error::Aborted {
+            message: "Request aborted".into(),
+        };
+    }
+    match glue::get(e, "name").as_string().as_deref() {
+        Some("TimeoutError") => Error::Timeout {
+            message: "Request timed out".into(),
+        },
+        Some("AbortError") => Error::Aborted {
+            message: "Request aborted".into(),
+        },
+        _ => super::errors::from_js(e),
     }
 }

@@ -15,6 +15,7 @@ mod bench;
 mod demo;
 mod emulator;
 mod pkg;
+mod soak;
 mod tools;
 
 use std::process::ExitCode;
@@ -41,6 +42,9 @@ usage: cargo xtask <command>
   fuzz [--iterations N] [--seed S]
                     the core's decoders and validators on random input (release build;
                     default 10,000,000 executions)
+  soak [--sdk wasm|official|both] [--projects N]
+                    fault-injection tests, then ≥ 1,000 jobs under ≥ 100 injected faults on
+                    both SDKs side by side (tests/soak/results/soak.md)
   setup             install the toolchain pieces and npm packages only";
 
 fn main() -> ExitCode {
@@ -61,6 +65,7 @@ fn main() -> ExitCode {
         "size" => size(rest),
         "bench" => bench::run(rest),
         "fuzz" => fuzz(rest),
+        "soak" => tools::setup_npm().and_then(|()| soak::run(rest)),
         "help" | "-h" | "--help" => {
             println!("{HELP}");
             Ok(())
@@ -259,7 +264,7 @@ fn fuzz(args: &[String]) -> Result<(), String> {
 fn test(only: &[String]) -> Result<(), String> {
     let started = Instant::now();
     type Step = fn() -> Result<(), String>;
-    let steps: [(&str, Step); 15] = [
+    let steps: [(&str, Step); 16] = [
         ("setup", tools::setup_all),
         ("fmt", || tools::cargo(&["fmt", "--all", "--", "--check"])),
         ("clippy", || {
@@ -312,6 +317,7 @@ fn test(only: &[String]) -> Result<(), String> {
         ("js tests", js_tests),
         ("workerd", workerd_tests),
         ("conformance", || conformance(&[])),
+        ("soak", || soak::run(&[])),
         ("e2e", demo::e2e),
     ];
     let chosen: Vec<&(&str, Step)> = steps

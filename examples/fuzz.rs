@@ -1,6 +1,8 @@
 //! A stable-Rust fuzz harness for the SDK core's decoders and validators: the socket
-//! envelope, the typed server events, and the image/video/audio params → `jobRequest`
-//! builders. Every input comes from a seeded PRNG — random bytes, random JSON shaped by the
+//! envelope, the typed server events, the image/video/audio params → `jobRequest`
+//! builders, the chat SSE reader (`SseParser` over random chunkings of SSE-shaped bytes)
+//! and the chat stream fed with random `jobTokens`/`jobState`/`llmJobResult`/`llmJobError`
+//! sequences. Every input comes from a seeded PRNG — random bytes, random JSON shaped by the
 //! protocol's own field names, and mutations of the official fixtures' params — and every
 //! call must return (`Ok` or a typed `Err`) without panicking, in bounded memory.
 //!
@@ -11,6 +13,8 @@
 //! the input and exits with 1; at the end it prints executions per target and the peak RSS.
 
 use serde_json::{json, Map, Value};
+use sogni_wasm::chat::sse::SseParser;
+use sogni_wasm::chat::stream::{chunk_from_tokens, job_state_event, split_reasoning, ChatStream};
 use sogni_wasm::models::tiers::{model_options, parse_model_list, ModelInfo, ModelOptions};
 use sogni_wasm::projects::audio::{audio_job_request, AudioProjectParams};
 use sogni_wasm::projects::params::ImageProjectParams;
@@ -128,6 +132,20 @@ impl Dictionary {
             "sogni",
             "settled",
             "credit",
+            "content",
+            "role",
+            "finishReason",
+            "tool_calls",
+            "index",
+            "function",
+            "arguments",
+            "name",
+            "id",
+            "prompt_tokens",
+            "completion_tokens",
+            "error_code",
+            "error_message",
+            "cost",
         ] {
             keys.push(k.to_string());
         }
@@ -290,6 +308,78 @@ fn frame(rng: &mut Rng, dict: &Dictionary) -> Vec<u8> {
     }
 }
 
+/// SSE-shaped bytes: field lines, comments, every line ending, multi-byte characters,
+/// stray bytes.
+fn sse_bytes(rng: &mut Rng, dict: &Dictionary) -> Vec<u8> {
+    const PIECES: [&str; 16] = [
+        "data: ",
+        "data:",
+        "event: ",
+        "id: ",
+        "retry: ",
+        ": keep-alive",
+        "\n",
+        "\r\n",
+        "\r",
+        "\n\n",
+        "[DONE]",
+        "{\"a\":",
+        "\u{feff}",
+        "é",
+        "😀",
+        "id: 1\u{0}2",
+    ];
+    let mut out = Vec::new();
+    for _ in 0..rng.below(40) {
+        match rng.below(5) {
+            0 => out.extend_from_slice(rng.pick(&PIECES).as_bytes()),
+            1 => out.extend_from_slice(rng.pick(&dict.strings).as_bytes()),
+            2 => out.extend_from_slice(value(rng, dict, 2).to_string().as_bytes()),
+            3 => out.extend_from_slice((rng.next() % 100_000).to_string().as_bytes()),
+            _ => out.push((rng.next() & 0xff) as u8),
+        }
+    }
+    out
+}
+
+/// A random chat job event for the stream: mostly `jobTokens` shaped like the server's.
+fn chat_event(rng: &mut Rng, dict: &Dictionary) -> (&'static str, Value) {
+    let kind = *rng.pick(&[
+        "jobTokens",
+        "jobTokens",
+        "jobTokens",
+        "jobState",
+        "llmJobResult",
+        "llmJobError",
+    ]);
+    let data = if rng.chance(4) {
+        value(rng, dict, 3)
+    } else {
+        let mut d = json!({"jobID": "J"});
+        let o = d.as_object_mut().unwrap();
+        if rng.chance(2) {
+            o.insert("content".into(), value(rng, dict, 1));
+        }
+        if rng.chance(3) {
+            o.insert("role".into(), json!("assistant"));
+        }
+        if rng.chance(3) {
+            let call = json!({"index": value(rng, dict, 0), "id": value(rng, dict, 0),
+                              "function": {"name": value(rng, dict, 0), "arguments": value(rng, dict, 1)}});
+            o.insert("tool_calls".into(), json!([call]));
+        }
+        if rng.chance(4) {
+            o.insert("finishReason".into(), value(rng, dict, 0));
+            o.insert("usage".into(), value(rng, dict, 2));
+        }
+        if rng.chance(4) {
+            o.insert("type".into(), value(rng, dict, 0));
+        }
+        d
+    };
+    (kind, data)
+}
+
 fn peak_rss_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
@@ -332,11 +422,11 @@ fn main() {
     };
     std::panic::set_hook(Box::new(|_| {}));
     let mut rng = Rng(seed | 1);
-    let mut counts = [0u64; 3];
+    let mut counts = [0u64; 5];
     let mut built = 0u64;
     let started = std::time::Instant::now();
     for i in 0..iterations {
-        let target = (i % 3) as usize;
+        let target = (i % 5) as usize;
         counts[target] += 1;
         let input: Value;
         let outcome = match target {
@@ -355,6 +445,50 @@ fn main() {
                 input = json!({"kind": kind, "data": data});
                 catch_unwind(|| {
                     let _ = parse_event(kind, &data);
+                })
+            }
+            3 => {
+                let bytes = sse_bytes(&mut rng, &dict);
+                let cuts: Vec<usize> = (0..rng.below(6))
+                    .map(|_| rng.below(bytes.len() + 1))
+                    .collect();
+                input = json!({"sse": String::from_utf8_lossy(&bytes), "cuts": cuts});
+                catch_unwind(|| {
+                    let mut parser = SseParser::new();
+                    let mut cuts = cuts.clone();
+                    cuts.sort_unstable();
+                    let mut at = 0;
+                    for cut in cuts.into_iter().chain([bytes.len()]) {
+                        let _ = parser.feed(&bytes[at..cut]);
+                        at = cut;
+                    }
+                    parser.finish();
+                    let _ = parser.last_event_id();
+                })
+            }
+            4 => {
+                let events: Vec<(&str, Value)> = (0..1 + rng.below(12))
+                    .map(|_| chat_event(&mut rng, &dict))
+                    .collect();
+                input = json!(events);
+                catch_unwind(|| {
+                    let mut stream = ChatStream::new("J");
+                    for (kind, data) in &events {
+                        let _ = match *kind {
+                            "jobTokens" => {
+                                let _ = chunk_from_tokens(data);
+                                stream.on_tokens(data)
+                            }
+                            "jobState" => {
+                                let _ = job_state_event(data);
+                                stream.on_job_state(data)
+                            }
+                            "llmJobResult" => stream.on_result(data).unwrap_or(Value::Null),
+                            _ => stream.on_error(data),
+                        };
+                    }
+                    let _ = split_reasoning(stream.content());
+                    let _ = stream.tool_calls();
                 })
             }
             _ => {
@@ -382,11 +516,13 @@ fn main() {
     }
     let secs = started.elapsed().as_secs_f64();
     println!(
-        "fuzz: {iterations} executions in {secs:.1} s ({:.0}/s), seed {seed}: envelope {}, events {}, params {} ({built} built a request); no panic; peak RSS {} KiB",
+        "fuzz: {iterations} executions in {secs:.1} s ({:.0}/s), seed {seed}: envelope {}, events {}, params {} ({built} built a request), chat SSE {}, chat stream {}; no panic; peak RSS {} KiB",
         iterations as f64 / secs,
         counts[0],
         counts[1],
         counts[2],
+        counts[3],
+        counts[4],
         peak_rss_kib()
     );
 }

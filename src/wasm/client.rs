@@ -636,7 +636,8 @@ impl Inner {
     }
 
     /// Waits until the socket is authenticated (connecting if needed), up to 30 s.
-    pub(crate) async fn ready(self: &Rc<Self>) -> Result<(), JsValue> {
+    /// `signal` (an `AbortSignal` or undefined) aborts the wait (`what` names the work).
+    async fn ready_with(self: &Rc<Self>, signal: &JsValue, what: &str) -> Result<(), JsValue> {
         if self.disposed.get() {
             return Err(to_js(&Self::disposed_error()));
         }
@@ -650,9 +651,13 @@ impl Inner {
         let error = to_js(&Error::Timeout {
             message: self.timeout_message("WebSocket connection timeout"),
         });
-        JsFuture::from(glue::with_timeout(&promise, SEND_WAIT_MS, &error))
-            .await
-            .map(|_| ())
+        let waiting = glue::with_timeout(&promise, SEND_WAIT_MS, &error);
+        let waiting = if signal.is_object() {
+            glue::with_abort(&waiting, signal, &super::abort::aborted(what))
+        } else {
+            waiting
+        };
+        JsFuture::from(waiting).await.map(|_| ())
     }
 
     /// Sends a message once the socket is authenticated.
@@ -672,20 +677,7 @@ impl Inner {
             if super::abort::is_aborted(signal) {
                 return Err(super::abort::aborted(kind));
             }
-            if signal.is_object() {
-                let me = self.clone();
-                let ready = wasm_bindgen_futures::future_to_promise(async move {
-                    me.ready().await.map(|()| JsValue::UNDEFINED)
-                });
-                JsFuture::from(glue::with_abort(
-                    &ready,
-                    signal,
-                    &super::abort::aborted(kind),
-                ))
-                .await?;
-            } else {
-                self.ready().await?;
-            }
+            self.ready_with(signal, kind).await?;
             if super::abort::is_aborted(signal) {
                 return Err(super::abort::aborted(kind));
             }

@@ -453,14 +453,7 @@ impl ProjectInner {
         let d = glue::deferred();
         self.cancel_waiters.borrow_mut().push(d.clone());
         let msg = json!({"jobID": self.id, "error": "artistCanceled", "error_message": "artistCanceled", "isFromWorker": false});
-        let sent = future_to_promise({
-            let me = self.clone();
-            async move {
-                me.client.send("jobError", &msg).await?;
-                Ok(JsValue::UNDEFINED)
-            }
-        });
-        JsFuture::from(glue::with_abort(&sent, &signal, &aborted)).await?;
+        self.client.send_with("jobError", &msg, &signal).await?;
         let promise: Promise = glue::get(&d, "promise").into();
         let timeout = to_js(&Error::Timeout {
             message:

@@ -313,9 +313,7 @@ impl Subscriber for AccountState {
                 self.update(json!({"network": network, "networkStatus": "connected"}));
                 let js = super::projects::js(&network);
                 for d in self.network_waiters.borrow_mut().drain(..) {
-                    if let Ok(f) = js_sys::Reflect::get(&d, &"resolve".into()) {
-                        let _ = js_sys::Function::from(f).call1(&JsValue::NULL, &js);
-                    }
+                    super::glue::settle(&d, true, &js);
                 }
             }
             _ => {}

@@ -167,9 +167,7 @@ impl ChatState {
         self.events.emit("modelsUpdated", &value);
         if any {
             for d in self.model_waiters.borrow_mut().drain(..) {
-                if let Ok(f) = js_sys::Reflect::get(&d, &"resolve".into()) {
-                    let _ = Function::from(f).call1(&JsValue::NULL, &value);
-                }
+                glue::settle(&d, true, &value);
             }
         }
     }

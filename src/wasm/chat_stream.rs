@@ -48,7 +48,7 @@ impl StreamCell {
         let poll = self.core.borrow_mut().poll_next();
         match poll {
             StreamPoll::Pending => *self.next_waiter.borrow_mut() = Some(d),
-            other => settle(&d, other),
+            other => settle_poll(&d, other),
         }
     }
 
@@ -62,14 +62,14 @@ impl StreamCell {
     /// The job finished: non-streaming callers get `result`.
     pub(crate) fn resolve_done(&self, result: &JsValue) {
         for d in self.done_waiters.borrow_mut().drain(..) {
-            call(&d, "resolve", result);
+            glue::settle(&d, true, result);
         }
     }
 
     /// The job failed: non-streaming callers get `error`.
     pub(crate) fn reject_done(&self, error: &JsValue) {
         for d in self.done_waiters.borrow_mut().drain(..) {
-            call(&d, "reject", error);
+            glue::settle(&d, false, error);
         }
     }
 
@@ -105,24 +105,18 @@ impl StreamCell {
                 glue::with_abort(&promise, &self.signal, &abort)
             }
             other => {
-                settle(&d, other);
+                settle_poll(&d, other);
                 promise
             }
         }
     }
 }
 
-fn call(d: &Object, method: &str, arg: &JsValue) {
-    if let Ok(f) = js_sys::Reflect::get(d, &method.into()) {
-        let _ = js_sys::Function::from(f).call1(&JsValue::NULL, arg);
-    }
-}
-
-fn settle(d: &Object, poll: StreamPoll) {
+fn settle_poll(d: &Object, poll: StreamPoll) {
     match poll {
-        StreamPoll::Chunk(chunk) => call(d, "resolve", &iter_result(&js(&chunk), false)),
-        StreamPoll::Done => call(d, "resolve", &iter_result(&JsValue::UNDEFINED, true)),
-        StreamPoll::Error(e) => call(d, "reject", &chat_error_js(&e)),
+        StreamPoll::Chunk(chunk) => glue::settle(d, true, &iter_result(&js(&chunk), false)),
+        StreamPoll::Done => glue::settle(d, true, &iter_result(&JsValue::UNDEFINED, true)),
+        StreamPoll::Error(e) => glue::settle(d, false, &chat_error_js(&e)),
         StreamPoll::Pending => {}
     }
 }

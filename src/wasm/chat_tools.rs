@@ -19,12 +19,6 @@ use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
-#[wasm_bindgen::prelude::wasm_bindgen]
-extern "C" {
-    #[wasm_bindgen(js_namespace = AbortSignal, js_name = timeout)]
-    fn abort_after(ms: f64) -> JsValue;
-}
-
 /// The message of a thrown JS value.
 fn message_of(e: &JsValue) -> String {
     glue::get(e, "message")
@@ -66,7 +60,7 @@ async fn blob_of(media: &ToolMedia) -> Result<JsValue, String> {
             glue::set(
                 &init,
                 "signal",
-                &abort_after(f64::from(REMOTE_MEDIA_FETCH_TIMEOUT_MS)),
+                &glue::abort_after(f64::from(REMOTE_MEDIA_FETCH_TIMEOUT_MS)),
             );
             let res = JsFuture::from(glue::fetch_with_init(url, &init))
                 .await

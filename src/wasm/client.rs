@@ -545,8 +545,7 @@ impl Inner {
             // server that accepts and then drops every socket still backs off to 15 s.
             self.attempt.set(0);
             for d in self.ready_waiters.borrow_mut().drain(..) {
-                let _ = js_sys::Reflect::get(&d, &"resolve".into())
-                    .map(|f| js_sys::Function::from(f).call0(&JsValue::NULL));
+                glue::settle(&d, true, &JsValue::UNDEFINED);
             }
         }
         if kind == "changeNetwork" {
@@ -630,8 +629,7 @@ impl Inner {
     fn fail_waiters(&self, error: &Error) {
         let js = to_js(error);
         for d in self.ready_waiters.borrow_mut().drain(..) {
-            let _ = js_sys::Reflect::get(&d, &"reject".into())
-                .map(|f| js_sys::Function::from(f).call1(&JsValue::NULL, &js));
+            glue::settle(&d, false, &js);
         }
     }
 

@@ -107,6 +107,10 @@ extern "C" {
     #[wasm_bindgen(method)]
     pub(crate) fn get(this: &Headers, name: &str) -> Option<String>;
 
+    /// `AbortSignal.timeout(ms)`.
+    #[wasm_bindgen(js_namespace = AbortSignal, js_name = timeout)]
+    pub(crate) fn abort_after(ms: f64) -> JsValue;
+
     /// `Date.now()`.
     #[wasm_bindgen(js_namespace = Date, js_name = now)]
     pub(crate) fn now_ms() -> f64;
@@ -119,6 +123,14 @@ extern "C" {
 /// A fresh upper-case UUID, as the official SDK makes project and upload ids.
 pub(crate) fn uuid_upper() -> String {
     random_uuid().to_ascii_uppercase()
+}
+
+/// Settles a `deferred()`: calls its `resolve` (`ok`) or `reject` with `value`.
+pub(crate) fn settle(d: &Object, ok: bool, value: &JsValue) {
+    let key = if ok { "resolve" } else { "reject" };
+    if let Ok(f) = js_sys::Reflect::get(d, &key.into()) {
+        let _ = Function::from(f).call1(&JsValue::NULL, value);
+    }
 }
 
 /// Sets `obj[key] = value` (ignoring the impossible failure on a plain object).

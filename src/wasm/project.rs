@@ -79,13 +79,6 @@ impl std::fmt::Debug for ProjectInner {
     }
 }
 
-fn settle(d: &Object, ok: bool, value: &JsValue) {
-    let key = if ok { "resolve" } else { "reject" };
-    if let Ok(f) = js_sys::Reflect::get(d, &key.into()) {
-        let _ = Function::from(f).call1(&JsValue::NULL, value);
-    }
-}
-
 impl ProjectInner {
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn new(
@@ -149,7 +142,7 @@ impl ProjectInner {
                 self.run(effects);
             }
             for d in self.cancel_waiters.borrow_mut().drain(..) {
-                settle(&d, ok, &value);
+                glue::settle(&d, ok, &value);
             }
             return;
         }
@@ -173,7 +166,7 @@ impl ProjectInner {
         self.run(effects);
         let js_error = to_js(error);
         for d in self.cancel_waiters.borrow_mut().drain(..) {
-            settle(&d, false, &js_error);
+            glue::settle(&d, false, &js_error);
         }
     }
 
@@ -339,7 +332,7 @@ impl ProjectInner {
         if canceled {
             // A cancel whose confirmation was lost, recovered from a record.
             for d in self.cancel_waiters.borrow_mut().drain(..) {
-                settle(&d, true, &JsValue::UNDEFINED);
+                glue::settle(&d, true, &JsValue::UNDEFINED);
             }
         } else if !self.cancel_waiters.borrow().is_empty() {
             // The project ended otherwise before the cancel was confirmed.
@@ -350,7 +343,7 @@ impl ProjectInner {
                     .into(),
             });
             for d in self.cancel_waiters.borrow_mut().drain(..) {
-                settle(&d, false, &error);
+                glue::settle(&d, false, &error);
             }
         }
         let (ok, value) = match &outcome {
@@ -358,7 +351,7 @@ impl ProjectInner {
             Err(e) => (false, to_js(e)),
         };
         for d in self.waiters.borrow_mut().drain(..) {
-            settle(&d, ok, &value);
+            glue::settle(&d, ok, &value);
         }
         if let Some(p) = self.projects.upgrade() {
             p.projects.borrow_mut().retain(|x| !Rc::ptr_eq(x, self));

@@ -98,9 +98,7 @@ impl ProjectsState {
         self.events.emit("availableModels", &value);
         if non_empty {
             for d in self.model_waiters.borrow_mut().drain(..) {
-                if let Ok(f) = js_sys::Reflect::get(&d, &"resolve".into()) {
-                    let _ = Function::from(f).call1(&JsValue::NULL, &value);
-                }
+                glue::settle(&d, true, &value);
             }
         }
     }
@@ -156,9 +154,7 @@ impl ProjectsState {
     fn fail_model_waiters(&self, error: &Error) {
         let js = to_js(error);
         for d in self.model_waiters.borrow_mut().drain(..) {
-            if let Ok(f) = js_sys::Reflect::get(&d, &"reject".into()) {
-                let _ = Function::from(f).call1(&JsValue::NULL, &js);
-            }
+            glue::settle(&d, false, &js);
         }
     }
 }

@@ -54,12 +54,6 @@ impl Credentials {
     }
 }
 
-#[wasm_bindgen::prelude::wasm_bindgen]
-extern "C" {
-    #[wasm_bindgen(js_namespace = AbortSignal, js_name = timeout)]
-    fn abort_after(ms: f64) -> JsValue;
-}
-
 /// The two hosts and the credentials.
 #[derive(Debug)]
 pub(crate) struct Rest {
@@ -233,7 +227,7 @@ impl Rest {
                 set(&init, "signal", &glue::signal_with_timeout(s, timeout_ms))
             }
             Some(s) => set(&init, "signal", s),
-            None if timeout_ms > 0.0 => set(&init, "signal", &abort_after(timeout_ms)),
+            None if timeout_ms > 0.0 => set(&init, "signal", &glue::abort_after(timeout_ms)),
             None => {}
         }
         let res = JsFuture::from(fetch_with_init(url, &init))

@@ -3,6 +3,7 @@
 // typed errors before the wire and from the server, hosted chat and chat-run events.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { PNG_4x4 } from './media.mjs';
 
 const REST = process.env.SOGNI_REST_ENDPOINT;
 const SOCKET = process.env.SOGNI_SOCKET_ENDPOINT;
@@ -17,11 +18,6 @@ after(() => assert.deepEqual(unhandled, [], 'no unhandled rejections'));
 
 const MODEL = 'qwen3.6-35b-a3b-gguf-iq4xs';
 const stats = async () => (await fetch(`${REST}/emulator/stats`)).json();
-const PNG_4x4 = Buffer.from(
-  '89504e470d0a1a0a0000000d494844520000000400000004080200000026930929000000104944415478' +
-    '9c6378c6c505470cc47100a4430fa1f3bddfbe0000000049454e44ae426082',
-  'hex'
-);
 
 let sogni;
 before(async () => {

@@ -1,5 +1,13 @@
 // Small readers of the containers the emulator renders, for tests that check what a user
-// would: the file is an MP4 / MP3 / WAV / FLAC of the requested length and size.
+// would: the file is an MP4 / MP3 / WAV / FLAC of the requested length and size; and the
+// sample media the tests send.
+
+/** A valid 4×4 red PNG. */
+export const PNG_4x4 = Buffer.from(
+  '89504e470d0a1a0a0000000d494844520000000400000004080200000026930929000000104944415478' +
+    '9c6378c6c505470cc47100a4430fa1f3bddfbe0000000049454e44ae426082',
+  'hex'
+);
 
 /** Walks ISO-BMFF boxes; returns the payload of the first box with `path` (e.g. moov/mvhd). */
 function box(bytes, path, start = 0, end = bytes.length) {

@@ -2,6 +2,7 @@
 // emulator: the official SDK's API names and behaviour, typed errors, no unhandled rejections.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { PNG_4x4 } from './media.mjs';
 
 const REST = process.env.SOGNI_REST_ENDPOINT;
 const SOCKET = process.env.SOGNI_SOCKET_ENDPOINT;
@@ -105,11 +106,6 @@ test('dispose settles pending waits', async () => {
   await assert.rejects(waiting, SogniError);
 });
 
-const PNG_4x4 = Buffer.from(
-  '89504e470d0a1a0a0000000d494844520000000400000004080200000026930929000000104944415478' +
-    '9c6378c6c505470cc47100a4430fa1f3bddfbe0000000049454e44ae426082',
-  'hex'
-);
 const imageParams = (extra = {}) => ({
   type: 'image',
   modelId: 'flux1-schnell-fp8',

@@ -4,7 +4,7 @@
 // the reference checks refused before anything reaches the wire.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readMp4, readMp3, readWav, readFlac, sineWav } from './media.mjs';
+import { readMp4, readMp3, readWav, readFlac, sineWav, PNG_4x4 } from './media.mjs';
 
 const REST = process.env.SOGNI_REST_ENDPOINT;
 const SOCKET = process.env.SOGNI_SOCKET_ENDPOINT;
@@ -17,11 +17,6 @@ process.on('unhandledRejection', (r) => unhandled.push(r));
 after(() => assert.deepEqual(unhandled, [], 'no unhandled rejections'));
 
 const stats = async () => (await fetch(`${REST}/emulator/stats`)).json();
-const PNG_4x4 = Buffer.from(
-  '89504e470d0a1a0a0000000d494844520000000400000004080200000026930929000000104944415478' +
-    '9c6378c6c505470cc47100a4430fa1f3bddfbe0000000049454e44ae426082',
-  'hex'
-);
 const WAV_2S = sineWav(2);
 
 let sogni;

@@ -223,7 +223,7 @@ export function signalWithTimeout(signal, ms) {
 
 /** Rejects `promise` with `error` when `signal` aborts; removes its listener on settle. */
 export function withAbort(promise, signal, error) {
-  if (!signal) return promise;
+  if (typeof signal?.addEventListener !== 'function') return promise;
   if (signal.aborted) {
     // Nobody will read `promise` any more: its own failure must not be unhandled.
     promise.catch(() => {});

@@ -1,10 +1,16 @@
 //! A bounded log of what clients sent: raw `jobRequest` payloads (by app id) and upload-URL
 //! requests (by project id). `GET /emulator/requests?appId=…` serves it, so a test can put
-//! two SDKs' requests for the same params side by side.
+//! two SDKs' requests for the same params side by side; with `&http` it also lists the HTTP
+//! requests that reached a route (`{method, path}`, oldest first), so a test can check that
+//! nothing went on the wire.
 
+use crate::state::AppState;
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
 use serde_json::{json, Value};
 use std::collections::VecDeque;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// How many entries the log keeps (the oldest go first).
 const CAPACITY: usize = 4096;
@@ -26,9 +32,27 @@ enum Entry {
 #[derive(Debug, Default)]
 pub struct RequestLog {
     entries: Mutex<VecDeque<Entry>>,
+    /// `(method, path)` of the HTTP requests that reached a route.
+    http: Mutex<VecDeque<(String, String)>>,
 }
 
 impl RequestLog {
+    /// Records an HTTP request that reached a route.
+    pub fn http(&self, method: &str, path: &str) {
+        let mut http = self.http.lock().unwrap();
+        if http.len() == CAPACITY {
+            http.pop_front();
+        }
+        http.push_back((method.to_string(), path.to_string()));
+    }
+
+    /// `[{method, path}…]`, oldest first.
+    pub fn http_requests(&self) -> Value {
+        let http = self.http.lock().unwrap();
+        let list = http.iter().map(|(m, p)| json!({"method": m, "path": p}));
+        Value::Array(list.collect())
+    }
+
     fn push(&self, entry: Entry) {
         let mut entries = self.entries.lock().unwrap();
         if entries.len() == CAPACITY {
@@ -88,6 +112,17 @@ impl RequestLog {
     }
 }
 
+/// The middleware logging every request outside `/emulator/` that reaches a route. It runs
+/// inside the fault hook, so a request its client gave up during an injected delay is not
+/// logged.
+pub async fn record(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    if !path.starts_with("/emulator/") {
+        state.requests.http(req.method().as_str(), path);
+    }
+    next.run(req).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,6 +144,17 @@ mod tests {
         assert_eq!(a["uploads"].as_array().unwrap().len(), 1);
         assert_eq!(a["uploads"][0]["endpoint"], "media");
         assert_eq!(log.for_app("c")["jobRequests"], json!([]));
+    }
+
+    #[test]
+    fn lists_http_requests_in_order() {
+        let log = RequestLog::default();
+        log.http("GET", "/v1/a");
+        log.http("POST", "/v1/b");
+        assert_eq!(
+            log.http_requests(),
+            json!([{"method": "GET", "path": "/v1/a"}, {"method": "POST", "path": "/v1/b"}])
+        );
     }
 
     #[test]

@@ -97,6 +97,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .fallback(error::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
+            crate::request_log::record,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
             crate::faults::http,
         ))
         .layer(cors)
@@ -115,13 +119,18 @@ async fn stats(State(state): State<Arc<AppState>>) -> Json<Value> {
     }))
 }
 
-/// `GET /emulator/requests?appId=…`: the `jobRequest`s that app sent and their uploads.
+/// `GET /emulator/requests?appId=…`: the `jobRequest`s that app sent and their uploads;
+/// with `&http`, also every HTTP request that reached a route (`http: [{method, path}]`).
 async fn requests(
     State(state): State<Arc<AppState>>,
     axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
 ) -> Json<Value> {
     let app_id = q.get("appId").map(String::as_str).unwrap_or("");
-    Json(state.requests.for_app(app_id))
+    let mut log = state.requests.for_app(app_id);
+    if q.contains_key("http") {
+        log["http"] = state.requests.http_requests();
+    }
+    Json(log)
 }
 
 /// A running emulator.

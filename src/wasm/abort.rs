@@ -1,19 +1,64 @@
 //! `AbortSignal` support for every async call: the returned promise rejects with an
 //! `AbortError` as soon as the caller's signal aborts (work that cannot be taken back, such
-//! as a `jobRequest`, checks the signal before it is sent).
+//! as a `jobRequest`, checks the signal before it is sent). [`guard`] is the one-line form:
+//! an already-aborted signal rejects before the work starts, so nothing goes on the wire.
 
 use super::errors::to_js;
 use super::glue;
 use super::project::AbortSignal;
 use crate::Error;
 use js_sys::Promise;
+use std::future::Future;
+use std::pin::Pin;
 use wasm_bindgen::JsValue;
+use wasm_bindgen_futures::future_to_promise;
 
 /// `promise`, rejected with an `AbortError` naming `what` when `signal` aborts.
 pub(crate) fn abortable(promise: Promise, signal: Option<AbortSignal>, what: &str) -> Promise {
-    match signal {
-        None => promise,
-        Some(s) => glue::with_abort(&promise, &JsValue::from(s), &aborted(what)),
+    race(promise, &signal.into(), what)
+}
+
+/// `work` as a promise raced with `signal` (an `AbortSignal`; undefined or null for none):
+/// rejected with an `AbortError` naming `what` as soon as it aborts. An already-aborted
+/// signal (or anything else that is not an `AbortSignal`) rejects at once and `work`, lazy
+/// as every future, is dropped unpolled: nothing is sent.
+pub(crate) fn guard<F>(signal: &JsValue, what: &str, work: F) -> Promise
+where
+    F: Future<Output = Result<JsValue, JsValue>> + 'static,
+{
+    guard_boxed(signal, what, Box::pin(work))
+}
+
+/// [`guard`]'s one instance (a boxed future, so the call sites share the spawning code).
+fn guard_boxed(signal: &JsValue, what: &str, work: Pin<Box<dyn Future<Output = Work>>>) -> Promise {
+    refuse(signal, what).unwrap_or_else(|| race(future_to_promise(work), signal, what))
+}
+
+/// What a call's future settles with.
+type Work = Result<JsValue, JsValue>;
+
+/// The rejection of a call whose `signal` is already aborted (an `AbortError`) or is not
+/// an `AbortSignal` (a `ValidationError`); `None` when it may go ahead.
+pub(crate) fn refuse(signal: &JsValue, what: &str) -> Option<Promise> {
+    if signal.is_undefined() || signal.is_null() {
+        return None;
+    }
+    if !glue::get(signal, "addEventListener").is_function() {
+        let e = Error::invalid(
+            "INVALID_SIGNAL",
+            format!("{what}: signal must be an AbortSignal"),
+        );
+        return Some(Promise::reject(&to_js(&e)));
+    }
+    is_aborted(signal).then(|| Promise::reject(&aborted(what)))
+}
+
+/// `promise` raced with `signal` (an `AbortSignal`, or undefined or null).
+pub(crate) fn race(promise: Promise, signal: &JsValue, what: &str) -> Promise {
+    if signal.is_object() {
+        glue::with_abort(&promise, signal, &aborted(what))
+    } else {
+        promise
     }
 }
 

@@ -115,8 +115,16 @@ impl AccountState {
 
     /// `GET /v1/account/me`, refreshing the token first when it has expired.
     pub(crate) async fn me(self: &Rc<Self>) -> Result<Value, Error> {
+        self.me_with(None).await
+    }
+
+    /// [`Self::me`] that `signal` (an `AbortSignal`) cancels.
+    pub(crate) async fn me_with(self: &Rc<Self>, signal: Option<&JsValue>) -> Result<Value, Error> {
         self.ensure_fresh_token().await?;
-        let me = self.client.api("GET", "/v1/account/me", None, true).await;
+        let me = self
+            .client
+            .api_with("GET", "/v1/account/me", None, true, signal)
+            .await;
         let me = match me {
             Err(Error::Api { status: 401, .. }) => {
                 self.clear_auth();
@@ -257,10 +265,19 @@ impl AccountState {
     /// `GET /v1/subscriptions/status`, applied to `currentAccount.subscription` (a snapshot
     /// a socket push overtook meanwhile yields to the fresher one).
     pub(crate) async fn refresh_subscription(self: &Rc<Self>) -> Result<Value, Error> {
+        self.refresh_subscription_with(None).await
+    }
+
+    /// [`Self::refresh_subscription`] that `signal` (an `AbortSignal`) cancels.
+    pub(crate) async fn refresh_subscription_with(
+        self: &Rc<Self>,
+        signal: Option<&JsValue>,
+    ) -> Result<Value, Error> {
         let writes = self.sub_socket_writes.get();
+        let path = "/v1/subscriptions/status";
         let data = self
             .client
-            .api("GET", "/v1/subscriptions/status", None, true)
+            .api_with("GET", path, None, true, signal)
             .await?;
         let snapshot = data.get("subscription").cloned().unwrap_or(Value::Null);
         let version = snapshot.get("version").and_then(|v| match v {

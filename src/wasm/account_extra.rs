@@ -3,34 +3,38 @@
 //! `deposit` and `approveTokenUsage`) and the subscription getters of
 //! `sogni.currentAccount`.
 
+use super::abort::guard;
 use super::api::{AccountApi, CurrentAccount};
 use super::errors::to_js;
+use super::project::AbortSignal;
 use super::projects::js;
-use super::surface::call;
+use super::surface::{call, signal_of};
 use js_sys::Promise;
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
 
 #[wasm_bindgen]
 impl AccountApi {
     /// The login nonce of a wallet address.
+    /// `signal` aborts it (the request is cancelled).
     #[wasm_bindgen(js_name = getNonce, unchecked_return_type = "Promise<string>")]
     pub fn get_nonce(
         &self,
         #[wasm_bindgen(js_name = walletAddress, unchecked_param_type = "string")]
         wallet_address: JsValue,
+        signal: Option<AbortSignal>,
     ) -> Promise {
         call(
             &self.shared.surface,
             "account.getNonce",
             &[&wallet_address],
-            JsValue::UNDEFINED,
+            signal.into(),
         )
     }
 
     /// On-chain balances of a wallet: `{sogni, spark, ether}` (`provider`: `base` or
     /// `etherlink`).
+    /// `signal` aborts it (the request is cancelled).
     #[wasm_bindgen(
         js_name = walletBalance,
         unchecked_return_type = "Promise<{ sogni: string; spark: string; ether: string }>"
@@ -40,31 +44,35 @@ impl AccountApi {
         #[wasm_bindgen(js_name = walletAddress, unchecked_param_type = "string")]
         wallet_address: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "'base' | 'etherlink'")] provider: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "AbortSignal")] signal: JsValue,
     ) -> Promise {
         call(
             &self.shared.surface,
             "account.walletBalance",
             &[&wallet_address, &provider],
-            JsValue::UNDEFINED,
+            signal,
         )
     }
 
     /// Checks a username before signup: the success answer, or the error payload when the
     /// name is taken (`errorCode` 108).
+    /// `signal` aborts it (the request is cancelled).
     #[wasm_bindgen(js_name = validateUsername)]
     pub fn validate_username(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] username: JsValue,
+        signal: Option<AbortSignal>,
     ) -> Promise {
         call(
             &self.shared.surface,
             "account.validateUsername",
             &[&username],
-            JsValue::UNDEFINED,
+            signal.into(),
         )
     }
 
     /// A page of transactions: `{entries, next}` (`next` is the params of the next page).
+    /// `signal` aborts it (the request is cancelled).
     #[wasm_bindgen(
         js_name = transactionHistory,
         unchecked_return_type = "Promise<{ entries: TxHistoryEntry[]; next: TxHistoryParams }>"
@@ -72,37 +80,35 @@ impl AccountApi {
     pub fn transaction_history(
         &self,
         #[wasm_bindgen(unchecked_param_type = "TxHistoryParams")] params: JsValue,
+        signal: Option<AbortSignal>,
     ) -> Promise {
         call(
             &self.shared.surface,
             "account.transactionHistory",
             &[&params],
-            JsValue::UNDEFINED,
+            signal.into(),
         )
     }
 
     /// The account's rewards (`{provider?}`), with `claimed`/`canClaim` and the
     /// `lastClaim`/`nextClaim` dates.
+    /// `signal` aborts it (the request is cancelled).
     #[wasm_bindgen(unchecked_return_type = "Promise<Reward[]>")]
     pub fn rewards(
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "{ provider?: string }")] query: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "AbortSignal")] signal: JsValue,
     ) -> Promise {
-        call(
-            &self.shared.surface,
-            "account.rewards",
-            &[&query],
-            JsValue::UNDEFINED,
-        )
+        call(&self.shared.surface, "account.rewards", &[&query], signal)
     }
 
-    /// Claims rewards by id (`{turnstileToken?, provider?}`).
+    /// Claims rewards by id (`{turnstileToken?, provider?, signal?}`; `signal` aborts it).
     #[wasm_bindgen(js_name = claimRewards, unchecked_return_type = "Promise<void>")]
     pub fn claim_rewards(
         &self,
         #[wasm_bindgen(js_name = rewardIds, unchecked_param_type = "string[]")] reward_ids: JsValue,
         #[wasm_bindgen(
-            unchecked_optional_param_type = "{ turnstileToken?: string; provider?: string }"
+            unchecked_optional_param_type = "{ turnstileToken?: string; provider?: string; signal?: AbortSignal }"
         )]
         options: JsValue,
     ) -> Promise {
@@ -110,84 +116,91 @@ impl AccountApi {
             &self.shared.surface,
             "account.claimRewards",
             &[&reward_ids, &options],
-            JsValue::UNDEFINED,
+            signal_of(&options),
         )
     }
 
     /// The subscription entitlement (`{active, status, tier?, …}`); also updates
-    /// `currentAccount.subscription`.
+    /// `currentAccount.subscription`. `signal` aborts the wait.
     #[wasm_bindgen(
         js_name = getSubscriptionStatus,
         unchecked_return_type = "Promise<SubscriptionEntitlementSnapshot>"
     )]
-    pub fn get_subscription_status(&self) -> Promise {
-        let account = self.shared.account.clone();
-        future_to_promise(async move {
+    pub fn get_subscription_status(&self, signal: Option<AbortSignal>) -> Promise {
+        let (account, signal) = (self.shared.account.clone(), JsValue::from(signal));
+        guard(&signal.clone(), "getSubscriptionStatus", async move {
             account
-                .refresh_subscription()
+                .refresh_subscription_with(Some(&signal))
                 .await
                 .map(|v| js(&v))
                 .map_err(|e| to_js(&e))
         })
     }
 
-    /// Same as `getSubscriptionStatus` (pulls a fresh entitlement into `currentAccount`).
+    /// Same as `getSubscriptionStatus` (pulls a fresh entitlement into `currentAccount`);
+    /// `signal` aborts the wait.
     #[wasm_bindgen(
         js_name = refreshSubscription,
         unchecked_return_type = "Promise<SubscriptionEntitlementSnapshot>"
     )]
-    pub fn refresh_subscription(&self) -> Promise {
-        self.get_subscription_status()
+    pub fn refresh_subscription(&self, signal: Option<AbortSignal>) -> Promise {
+        self.get_subscription_status(signal)
     }
 
     /// Usage in the current billing cycle (trial credits while trialing).
+    /// `signal` aborts it (the request is cancelled).
     #[wasm_bindgen(js_name = getSubscriptionUsage, unchecked_return_type = "Promise<SubscriptionUsage>")]
-    pub fn get_subscription_usage(&self) -> Promise {
+    pub fn get_subscription_usage(&self, signal: Option<AbortSignal>) -> Promise {
         call(
             &self.shared.surface,
             "account.getSubscriptionUsage",
             &[],
-            JsValue::UNDEFINED,
+            signal.into(),
         )
     }
 
     /// `{eligible, reasonCode}` for a free trial.
+    /// `signal` aborts it (the request is cancelled).
     #[wasm_bindgen(js_name = getTrialEligibility, unchecked_return_type = "Promise<TrialEligibility>")]
-    pub fn get_trial_eligibility(&self) -> Promise {
+    pub fn get_trial_eligibility(&self, signal: Option<AbortSignal>) -> Promise {
         call(
             &self.shared.surface,
             "account.getTrialEligibility",
             &[],
-            JsValue::UNDEFINED,
+            signal.into(),
         )
     }
 
     /// Associates a host-application device id with the account.
+    /// `signal` aborts it (the request is cancelled).
     #[wasm_bindgen(js_name = setDeviceId, unchecked_return_type = "Promise<void>")]
     pub fn set_device_id(
         &self,
         #[wasm_bindgen(js_name = deviceId, unchecked_param_type = "string")] device_id: JsValue,
+        signal: Option<AbortSignal>,
     ) -> Promise {
         call(
             &self.shared.surface,
             "account.setDeviceId",
             &[&device_id],
-            JsValue::UNDEFINED,
+            signal.into(),
         )
     }
 
     /// The subscription plans on sale.
+    /// `signal` aborts it (the request is cancelled).
     #[wasm_bindgen(js_name = getSubscriptionPlans, unchecked_return_type = "Promise<SubscriptionPlan[]>")]
-    pub fn get_subscription_plans(&self) -> Promise {
+    pub fn get_subscription_plans(&self, signal: Option<AbortSignal>) -> Promise {
         call(
             &self.shared.surface,
             "account.getSubscriptionPlans",
             &[],
-            JsValue::UNDEFINED,
+            signal.into(),
         )
     }
 
     /// A checkout session for a plan: `{url, message?}` to send the user to.
+    /// `options.signal` aborts it (the request is cancelled).
     #[wasm_bindgen(
         js_name = createSubscriptionCheckout,
         unchecked_return_type = "Promise<SubscriptionCheckoutResult>"
@@ -204,21 +217,22 @@ impl AccountApi {
             &self.shared.surface,
             "account.createSubscriptionCheckout",
             &[&plan_id, &term, &options],
-            JsValue::UNDEFINED,
+            signal_of(&options),
         )
     }
 
     /// A billing-portal session: `{url}`.
+    /// `signal` aborts it (the request is cancelled).
     #[wasm_bindgen(
         js_name = createSubscriptionPortalSession,
         unchecked_return_type = "Promise<SubscriptionPortalSession>"
     )]
-    pub fn create_subscription_portal_session(&self) -> Promise {
+    pub fn create_subscription_portal_session(&self, signal: Option<AbortSignal>) -> Promise {
         call(
             &self.shared.surface,
             "account.createSubscriptionPortalSession",
             &[],
-            JsValue::UNDEFINED,
+            signal.into(),
         )
     }
 }

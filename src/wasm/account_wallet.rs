@@ -3,10 +3,12 @@
 //! as officially) and `approveTokenUsage`. Permits the server sends are signed as EIP-712
 //! typed data, byte-identical to ethers' `signTypedData`.
 
+use super::abort::guard;
 use super::api::AccountApi;
 use super::client::Inner;
 use super::errors::to_js;
 use super::glue;
+use super::project::AbortSignal;
 use super::projects::js;
 use super::rest::Credentials;
 use crate::surface::http::local_api_error;
@@ -16,7 +18,7 @@ use js_sys::Promise;
 use serde_json::{json, Value};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use wasm_bindgen_futures::JsFuture;
 
 /// Deposit attempts (the first, and retries after approving).
 const MAX_DEPOSIT_ATTEMPTS: u32 = 4;
@@ -103,6 +105,7 @@ async fn approve(
     wallet: &KeyWallet,
     spender: &str,
     provider: &str,
+    signal: &JsValue,
 ) -> Result<(), Error> {
     let base = json!({"walletAddress": wallet.address(), "spender": spender, "provider": provider});
     let (permit, signature) =
@@ -110,8 +113,9 @@ async fn approve(
     let mut body = base;
     body["deadline"] = permit["message"]["deadline"].clone();
     body["approveSignature"] = json!(signature);
+    let path = "/v1/contract/token/approve";
     client
-        .api("POST", "/v1/contract/token/approve", Some(&body), true)
+        .api_with("POST", path, Some(&body), true, Some(signal))
         .await?;
     Ok(())
 }
@@ -129,14 +133,17 @@ impl AccountApi {
     /// Creates an account (`{username, email, password, subscribe?, turnstileToken?,
     /// referralCode?, appSource?}`): an EIP-712 `Signup` signature of a fresh nonce, then
     /// signs in with the new tokens.
+    /// `signal` aborts it: nothing more is sent (a step the server already took stands).
     #[wasm_bindgen(unchecked_return_type = "Promise<{ token: string; refreshToken: string }>")]
     pub fn create(
         &self,
         params: JsValue,
         #[wasm_bindgen(js_name = rememberMe)] remember_me: Option<bool>,
+        signal: Option<AbortSignal>,
     ) -> Promise {
         let shared = self.shared.clone();
-        future_to_promise(async move {
+        let signal = JsValue::from(signal);
+        guard(&signal.clone(), "account.create", async move {
             let p: Value = serde_wasm_bindgen::from_value(params).unwrap_or(Value::Null);
             let s = |k: &str| p.get(k).and_then(Value::as_str).unwrap_or("").to_string();
             let (username, email, password) = (s("username"), s("email"), s("password"));
@@ -185,7 +192,13 @@ impl AccountApi {
             body["signature"] = json!(signature);
             body["rememberMe"] = json!(remember_me.unwrap_or(false));
             let data = client
-                .api("POST", "/v1/account/create", Some(&body), false)
+                .api_with(
+                    "POST",
+                    "/v1/account/create",
+                    Some(&body),
+                    false,
+                    Some(&signal),
+                )
                 .await
                 .map_err(err)?;
             let (Some(token), Some(refresh)) =
@@ -210,16 +223,19 @@ impl AccountApi {
 
     /// Withdraws `amount` SOGNI from the account to its wallet (`provider`: `base` or
     /// `etherlink`): the server's permit is signed with the wallet of `password`.
+    /// `signal` aborts it: nothing more is sent (a step the server already took stands).
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn withdraw(
         &self,
         password: String,
         #[wasm_bindgen(unchecked_param_type = "number | string")] amount: JsValue,
         provider: Option<String>,
+        signal: Option<AbortSignal>,
     ) -> Promise {
         let shared = self.shared.clone();
         let amount = amount_text(&amount);
-        future_to_promise(async move {
+        let signal = JsValue::from(signal);
+        guard(&signal.clone(), "withdraw", async move {
             let data = shared.account.data.borrow().clone();
             let wallet = own_wallet(&data, &password).map_err(err)?;
             let wei = parse_ether(&amount).map_err(|e| err(wallet_error(e)))?;
@@ -237,7 +253,13 @@ impl AccountApi {
             body["signature"] = json!(signature);
             shared
                 .inner
-                .api("POST", "/v2/account/token/withdraw", Some(&body), true)
+                .api_with(
+                    "POST",
+                    "/v2/account/token/withdraw",
+                    Some(&body),
+                    true,
+                    Some(&signal),
+                )
                 .await
                 .map_err(err)?;
             Ok(JsValue::UNDEFINED)
@@ -247,16 +269,19 @@ impl AccountApi {
     /// Deposits `amount` SOGNI from the wallet into the account; when the server says the
     /// allowance is short (149) it approves the account contract, waits 10 s and retries
     /// (4 attempts in all), as officially.
+    /// `signal` aborts it: nothing more is sent (a step the server already took stands).
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn deposit(
         &self,
         password: String,
         #[wasm_bindgen(unchecked_param_type = "number | string")] amount: JsValue,
         provider: Option<String>,
+        signal: Option<AbortSignal>,
     ) -> Promise {
         let shared = self.shared.clone();
         let amount = amount_text(&amount);
-        future_to_promise(async move {
+        let signal = JsValue::from(signal);
+        guard(&signal.clone(), "deposit", async move {
             let data = shared.account.data.borrow().clone();
             let wallet = own_wallet(&data, &password).map_err(err)?;
             let provider = provider.unwrap_or_else(|| "base".into());
@@ -267,7 +292,13 @@ impl AccountApi {
             loop {
                 match shared
                     .inner
-                    .api("POST", "/v3/account/token/deposit", Some(&body), true)
+                    .api_with(
+                        "POST",
+                        "/v3/account/token/deposit",
+                        Some(&body),
+                        true,
+                        Some(&signal),
+                    )
                     .await
                 {
                     Ok(_) => return Ok(JsValue::UNDEFINED),
@@ -275,11 +306,12 @@ impl AccountApi {
                         error_code: 149, ..
                     }) if attempt < MAX_DEPOSIT_ATTEMPTS => {
                         if attempt == 1 {
-                            approve(&shared.inner, &wallet, "account", &provider)
+                            approve(&shared.inner, &wallet, "account", &provider, &signal)
                                 .await
                                 .map_err(err)?;
                         }
-                        let _ = JsFuture::from(glue::sleep(APPROVAL_WAIT_MS)).await;
+                        let wait = glue::sleep(APPROVAL_WAIT_MS);
+                        JsFuture::from(super::abort::race(wait, &signal, "deposit")).await?;
                         attempt += 1;
                     }
                     Err(e) => return Err(err(e)),
@@ -289,15 +321,18 @@ impl AccountApi {
     }
 
     /// Approves SOGNI spending by the `account` (deposits) or `staker` contract.
+    /// `signal` aborts it: nothing more is sent (a step the server already took stands).
     #[wasm_bindgen(js_name = approveTokenUsage, unchecked_return_type = "Promise<void>")]
     pub fn approve_token_usage(
         &self,
         password: String,
         #[wasm_bindgen(unchecked_param_type = "'account' | 'staker'")] spender: String,
         provider: Option<String>,
+        signal: Option<AbortSignal>,
     ) -> Promise {
         let shared = self.shared.clone();
-        future_to_promise(async move {
+        let signal = JsValue::from(signal);
+        guard(&signal.clone(), "approveTokenUsage", async move {
             let data = shared.account.data.borrow().clone();
             let username = data.get("username").and_then(Value::as_str).unwrap_or("");
             let wallet = KeyWallet::from_credentials(username, &password)
@@ -307,6 +342,7 @@ impl AccountApi {
                 &wallet,
                 &spender,
                 &provider.unwrap_or_else(|| "base".into()),
+                &signal,
             )
             .await
             .map_err(err)?;

@@ -1,6 +1,6 @@
 //! The exported classes `SogniClient`, `AccountApi`, `CurrentAccount` and `ApiClient`.
 
-use super::abort::abortable;
+use super::abort::guard;
 use super::account::AccountState;
 use super::client::{ClientConfig, Inner, Subscriber};
 use super::errors::to_js;
@@ -13,7 +13,6 @@ use js_sys::{Function, Promise};
 use serde_json::Value;
 use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
 
 /// Everything one client owns.
 #[derive(Debug)]
@@ -136,7 +135,7 @@ impl SogniClient {
     #[wasm_bindgen(js_name = setTokens)]
     pub fn set_tokens(&self, tokens: JsValue, signal: Option<AbortSignal>) -> Promise {
         let shared = self.shared.clone();
-        let p = future_to_promise(async move {
+        let p = async move {
             let token = glue::get(&tokens, "token").as_string();
             let refresh = glue::get(&tokens, "refreshToken").as_string();
             let (Some(token), Some(refresh)) = (token, refresh) else {
@@ -149,15 +148,16 @@ impl SogniClient {
             shared.account.ensure_fresh_token().await.map_err(err)?;
             shared.account.after_auth();
             Ok(JsValue::UNDEFINED)
-        });
-        abortable(p, signal, "setTokens")
+        };
+        guard(&signal.into(), "setTokens", p)
     }
 
     /// Cookie auth: asks `/v1/account/me` whether the browser's cookies sign us in.
+    /// `signal` aborts the wait.
     #[wasm_bindgen(js_name = checkAuth)]
     pub fn check_auth(&self, signal: Option<AbortSignal>) -> Promise {
         let shared = self.shared.clone();
-        let p = future_to_promise(async move {
+        let p = async move {
             let before = shared.inner.rest.credentials.borrow().clone();
             if before == Credentials::None {
                 *shared.inner.rest.credentials.borrow_mut() = Credentials::Cookies;
@@ -173,8 +173,8 @@ impl SogniClient {
                 }
                 Err(e) => Err(err(e)),
             }
-        });
-        abortable(p, signal, "checkAuth")
+        };
+        guard(&signal.into(), "checkAuth", p)
     }
 
     /// Closes the socket, settles every pending promise and forgets credentials.
@@ -204,6 +204,7 @@ pub struct AccountApi {
 #[wasm_bindgen]
 impl AccountApi {
     /// Signs in with username and password (EIP-712 signed nonce), then connects.
+    /// `signal` aborts the wait.
     #[cfg(feature = "wallet")]
     #[wasm_bindgen(unchecked_return_type = "Promise<LoginData>")]
     pub fn login(
@@ -215,7 +216,7 @@ impl AccountApi {
         signal: Option<AbortSignal>,
     ) -> Promise {
         let account = self.shared.account.clone();
-        let p = future_to_promise(async move {
+        let p = async move {
             let data = account
                 .login(
                     &username,
@@ -226,14 +227,15 @@ impl AccountApi {
                 .await
                 .map_err(err)?;
             Ok(js(&data))
-        });
-        abortable(p, signal, "login")
+        };
+        guard(&signal.into(), "login", p)
     }
 
     /// Signs out: `POST /v1/account/logout`, then forgets credentials and closes the socket.
+    /// `signal` aborts the wait.
     pub fn logout(&self, signal: Option<AbortSignal>) -> Promise {
         let shared = self.shared.clone();
-        let p = future_to_promise(async move {
+        let p = async move {
             let res = shared
                 .inner
                 .api(
@@ -249,24 +251,26 @@ impl AccountApi {
                 Ok(_) | Err(Error::Api { status: 401, .. }) => Ok(JsValue::UNDEFINED),
                 Err(e) => Err(err(e)),
             }
-        });
-        abortable(p, signal, "logout")
+        };
+        guard(&signal.into(), "logout", p)
     }
 
-    /// `GET /v1/account/me`.
+    /// `GET /v1/account/me`; `signal` aborts it (the request is cancelled).
     #[wasm_bindgen(unchecked_return_type = "Promise<MeData>")]
     pub fn me(&self, signal: Option<AbortSignal>) -> Promise {
-        let account = self.shared.account.clone();
-        let p = future_to_promise(async move { account.me().await.map(|v| js(&v)).map_err(err) });
-        abortable(p, signal, "me")
+        let (account, signal) = (self.shared.account.clone(), JsValue::from(signal));
+        let s = signal.clone();
+        let p = async move { account.me_with(Some(&s)).await.map(|v| js(&v)).map_err(err) };
+        guard(&signal, "me", p)
     }
 
-    /// `GET /v4/account/balance`; also updates `currentAccount.balance`.
+    /// `GET /v4/account/balance`; also updates `currentAccount.balance`. `signal` aborts it
+    /// (the request is cancelled).
     #[wasm_bindgen(js_name = refreshBalance, unchecked_return_type = "Promise<Balances>")]
     pub fn refresh_balance(&self, signal: Option<AbortSignal>) -> Promise {
         let shared = self.shared.clone();
         let signal_js = signal.clone().map(JsValue::from);
-        let p = future_to_promise(async move {
+        let p = async move {
             shared.account.ensure_fresh_token().await.map_err(err)?;
             let b = shared
                 .inner
@@ -275,11 +279,11 @@ impl AccountApi {
                 .map_err(err)?;
             shared.account.update(serde_json::json!({"balance": b}));
             Ok(js(&b))
-        });
-        abortable(p, signal, "refreshBalance")
+        };
+        guard(&signal.into(), "refreshBalance", p)
     }
 
-    /// Same as `refreshBalance` (official alias).
+    /// Same as `refreshBalance` (official alias); `signal` aborts it.
     #[wasm_bindgen(js_name = accountBalance, unchecked_return_type = "Promise<Balances>")]
     pub fn account_balance(&self, signal: Option<AbortSignal>) -> Promise {
         self.refresh_balance(signal)
@@ -290,8 +294,8 @@ impl AccountApi {
     #[wasm_bindgen(js_name = switchNetwork, unchecked_return_type = "Promise<'fast' | 'relaxed'>")]
     pub fn switch_network(&self, network: String, signal: Option<AbortSignal>) -> Promise {
         let account = self.shared.account.clone();
-        let p = future_to_promise(async move { account.switch_network(&network).await });
-        abortable(p, signal, "switchNetwork")
+        let p = async move { account.switch_network(&network).await };
+        guard(&signal.into(), "switchNetwork", p)
     }
 }
 

@@ -2,12 +2,14 @@
 //! LLM models and cost estimates, hosted REST chat and tool execution, durable chat runs
 //! with their SSE event stream, and client-side Sogni tool execution.
 
+use super::abort::guard;
 use super::chat_glue::{self, iter_result, make_async_iterable};
 use super::chat_stream::{chat_error_js, ChatStream, StreamCell};
 use super::client::{Inner, Subscriber};
 use super::emitter::Emitter;
 use super::errors::to_js;
 use super::glue;
+use super::project::AbortSignal;
 use super::projects::{js, ProjectsState};
 use crate::chat::{self, ChatJobError, ChatRequestContext};
 use crate::Error;
@@ -446,6 +448,7 @@ impl ChatState {
         body: Option<&Value>,
         headers: &[(&str, String)],
         timeout_ms: f64,
+        signal: &JsValue,
     ) -> Result<Value, RestFailure> {
         self.client
             .refresh_token()
@@ -455,7 +458,7 @@ impl ChatState {
         let (status, text, res) = self
             .client
             .rest
-            .send_with(method, &url, body, true, headers, timeout_ms)
+            .send_retrying(method, &url, body, true, headers, timeout_ms, Some(signal))
             .await
             .map_err(RestFailure::Sdk)?;
         if !(200..300).contains(&status) {
@@ -630,13 +633,14 @@ impl ChatApi {
     }
 
     /// Resolves with the LLM models once the network reported some (default 10 s).
+    /// `signal` aborts the wait.
     #[wasm_bindgen(
         js_name = waitForModels,
         unchecked_return_type = "Promise<Record<string, LLMModelInfo>>"
     )]
-    pub fn wait_for_models(&self, timeout: Option<f64>) -> Promise {
+    pub fn wait_for_models(&self, timeout: Option<f64>, signal: Option<AbortSignal>) -> Promise {
         let state = self.state.clone();
-        promise(async move {
+        guard(&signal.into(), "chat.waitForModels", async move {
             if state
                 .models
                 .borrow()
@@ -658,13 +662,14 @@ impl ChatApi {
 
     /// Estimates a completion's cost (`GET /api/v1/job-llm/estimate/…` on the socket host):
     /// `{costInUSD, costInSogni, costInSpark, costInToken, inputTokens, outputTokens}`.
+    /// `signal` aborts the wait.
     #[wasm_bindgen(
         js_name = estimateCost,
         unchecked_return_type = "Promise<LLMCostEstimation>"
     )]
-    pub fn estimate_cost(&self, params: JsValue) -> Promise {
+    pub fn estimate_cost(&self, params: JsValue, signal: Option<AbortSignal>) -> Promise {
         let state = self.state.clone();
-        promise(async move {
+        guard(&signal.into(), "chat.estimateCost", async move {
             let prepared = JsFuture::from(chat_glue::prepare_chat_params(&params)).await?;
             let text = glue::get(&prepared, "json").as_string().unwrap_or_default();
             let value: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
@@ -729,10 +734,11 @@ pub struct HostedChat {
 impl HostedChat {
     /// `POST /v1/chat/completions`: the API runs eligible hosted tools server-side and
     /// answers with an OpenAI-shaped completion. Non-streaming only.
+    /// `signal` aborts it (the request is cancelled).
     #[wasm_bindgen(unchecked_return_type = "Promise<HostedChatCompletionResult>")]
-    pub fn create(&self, params: JsValue) -> Promise {
-        let state = self.state.clone();
-        promise(async move {
+    pub fn create(&self, params: JsValue, signal: Option<AbortSignal>) -> Promise {
+        let (state, signal) = (self.state.clone(), JsValue::from(signal));
+        guard(&signal.clone(), "chat.hosted.create", async move {
             let prepared = JsFuture::from(chat_glue::prepare_chat_params(&params)).await?;
             let text = glue::get(&prepared, "json").as_string().unwrap_or_default();
             let value: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
@@ -747,6 +753,7 @@ impl HostedChat {
                     Some(&body),
                     &[],
                     f64::from(chat::hosted::HOSTED_TIMEOUT_MS),
+                    &signal,
                 )
                 .await
                 .map_err(RestFailure::hosted)?;
@@ -755,13 +762,14 @@ impl HostedChat {
     }
 
     /// `POST /v1/creative-agent/tools/execute`: runs one hosted tool server-side.
+    /// `signal` aborts it (the request is cancelled).
     #[wasm_bindgen(
         js_name = executeTool,
         unchecked_return_type = "Promise<HostedToolExecutionResult>"
     )]
-    pub fn execute_tool(&self, params: JsValue) -> Promise {
-        let state = self.state.clone();
-        promise(async move {
+    pub fn execute_tool(&self, params: JsValue, signal: Option<AbortSignal>) -> Promise {
+        let (state, signal) = (self.state.clone(), JsValue::from(signal));
+        guard(&signal.clone(), "chat.hosted.executeTool", async move {
             let value = from_js_value(&params);
             let app_source = state.client.config.app_source.clone();
             let body =
@@ -773,6 +781,7 @@ impl HostedChat {
                     Some(&body),
                     &[],
                     f64::from(chat::hosted::HOSTED_TIMEOUT_MS),
+                    &signal,
                 )
                 .await
                 .map_err(RestFailure::hosted)?;
@@ -801,10 +810,11 @@ fn run_of(body: &Value) -> JsValue {
 #[wasm_bindgen]
 impl ChatRuns {
     /// `POST /v1/chat/runs`: submits a durable run; resolves with the persisted record.
+    /// `signal` aborts it (the request is cancelled).
     #[wasm_bindgen(unchecked_return_type = "Promise<ChatRunRecord>")]
-    pub fn create(&self, params: JsValue) -> Promise {
-        let state = self.state.clone();
-        promise(async move {
+    pub fn create(&self, params: JsValue, signal: Option<AbortSignal>) -> Promise {
+        let (state, signal) = (self.state.clone(), JsValue::from(signal));
+        guard(&signal.clone(), "chat.runs.create", async move {
             let value = from_js_value(&params);
             let app_source = state.client.config.app_source.clone();
             let body = chat::runs::chat_run_body(&value, app_source.as_deref()).map_err(err)?;
@@ -819,6 +829,7 @@ impl ChatRuns {
                     Some(&body),
                     &headers,
                     30_000.0,
+                    &signal,
                 )
                 .await
                 .map_err(run_failure)?;
@@ -827,13 +838,14 @@ impl ChatRuns {
     }
 
     /// `GET /v1/chat/runs/{id}`.
+    /// `signal` aborts it (the request is cancelled).
     #[wasm_bindgen(unchecked_return_type = "Promise<ChatRunRecord>")]
-    pub fn get(&self, run_id: String) -> Promise {
-        let state = self.state.clone();
-        promise(async move {
+    pub fn get(&self, run_id: String, signal: Option<AbortSignal>) -> Promise {
+        let (state, signal) = (self.state.clone(), JsValue::from(signal));
+        guard(&signal.clone(), "chat.runs.get", async move {
             let path = chat::runs::chat_run_path(&run_id);
             let out = state
-                .rest_json("GET", &path, None, &[], 30_000.0)
+                .rest_json("GET", &path, None, &[], 30_000.0, &signal)
                 .await
                 .map_err(run_failure)?;
             Ok(run_of(&out))
@@ -841,14 +853,20 @@ impl ChatRuns {
     }
 
     /// `POST /v1/chat/runs/{id}/cancel`.
+    /// `signal` aborts it (the request is cancelled).
     #[wasm_bindgen(unchecked_return_type = "Promise<ChatRunRecord>")]
-    pub fn cancel(&self, run_id: String, reason: Option<String>) -> Promise {
-        let state = self.state.clone();
-        promise(async move {
+    pub fn cancel(
+        &self,
+        run_id: String,
+        reason: Option<String>,
+        signal: Option<AbortSignal>,
+    ) -> Promise {
+        let (state, signal) = (self.state.clone(), JsValue::from(signal));
+        guard(&signal.clone(), "chat.runs.cancel", async move {
             let path = chat::runs::chat_run_cancel_path(&run_id);
             let body = chat::runs::chat_run_cancel_body(reason.as_deref());
             let out = state
-                .rest_json("POST", &path, Some(&body), &[], 30_000.0)
+                .rest_json("POST", &path, Some(&body), &[], 30_000.0, &signal)
                 .await
                 .map_err(run_failure)?;
             Ok(run_of(&out))
@@ -856,10 +874,16 @@ impl ChatRuns {
     }
 
     /// `POST /v1/chat/runs/{id}/confirm-cost`: the user's decision on a paused run.
+    /// `signal` aborts it (the request is cancelled).
     #[wasm_bindgen(js_name = confirmCost, unchecked_return_type = "Promise<ChatRunRecord>")]
-    pub fn confirm_cost(&self, run_id: String, params: JsValue) -> Promise {
-        let state = self.state.clone();
-        promise(async move {
+    pub fn confirm_cost(
+        &self,
+        run_id: String,
+        params: JsValue,
+        signal: Option<AbortSignal>,
+    ) -> Promise {
+        let (state, signal) = (self.state.clone(), JsValue::from(signal));
+        guard(&signal.clone(), "chat.runs.confirmCost", async move {
             let value = from_js_value(&params);
             let path = chat::runs::chat_run_confirm_cost_path(&run_id);
             let body = chat::runs::confirm_cost_body(&value);
@@ -868,7 +892,7 @@ impl ChatRuns {
                 headers.push(("Idempotency-Key", key));
             }
             let out = state
-                .rest_json("POST", &path, Some(&body), &headers, 30_000.0)
+                .rest_json("POST", &path, Some(&body), &headers, 30_000.0, &signal)
                 .await
                 .map_err(run_failure)?;
             Ok(run_of(&out))
@@ -895,6 +919,9 @@ impl ChatRuns {
         }))
     }
 }
+
+/// What an aborted `chat.runs.streamEvents` names.
+const RUN_STREAM: &str = "chat.runs.streamEvents";
 
 #[derive(Debug)]
 struct RunEvents {
@@ -942,6 +969,15 @@ impl RunEvents {
         Ok(())
     }
 
+    /// Stops reading and releases the response.
+    fn close(&self) {
+        self.finished.set(true);
+        self.queue.borrow_mut().clear();
+        if let Some(reader) = self.reader.borrow_mut().take() {
+            chat_glue::cancel_reader(&reader);
+        }
+    }
+
     async fn next(self: Rc<Self>) -> Result<JsValue, JsValue> {
         loop {
             if let Some(event) = self.queue.borrow_mut().pop_front() {
@@ -954,9 +990,8 @@ impl RunEvents {
                 self.open().await?;
             }
             let reader = self.reader.borrow().clone().unwrap_or(JsValue::NULL);
-            let chunk = JsFuture::from(chat_glue::read_chunk(&reader))
-                .await
-                .inspect_err(|_| self.finished.set(true))?;
+            let read = super::abort::race(chat_glue::read_chunk(&reader), &self.signal, RUN_STREAM);
+            let chunk = JsFuture::from(read).await.inspect_err(|_| self.close())?;
             let events = if chunk.is_null() {
                 self.finished.set(true);
                 self.parser.borrow_mut().finish()
@@ -978,20 +1013,20 @@ pub struct ChatRunEventStream {
 
 #[wasm_bindgen]
 impl ChatRunEventStream {
-    /// The async iterator's `next()`: `{value: ChatRunEvent, done}`.
+    /// The async iterator's `next()`: `{value: ChatRunEvent, done}`. Once the `signal` of
+    /// `streamEvents` aborts, it rejects with an `AbortError` and the response is released.
     #[wasm_bindgen(unchecked_return_type = "Promise<IteratorResult<ChatRunEvent>>")]
     pub fn next(&self) -> Promise {
-        promise(self.inner.clone().next())
+        if super::abort::is_aborted(&self.inner.signal) {
+            self.inner.close();
+        }
+        guard(&self.inner.signal, RUN_STREAM, self.inner.clone().next())
     }
 
     /// Stops reading and closes the connection (what `break` does through `return()`).
     #[wasm_bindgen(js_name = closeIterator)]
     pub fn close_iterator(&self) {
-        self.inner.finished.set(true);
-        self.inner.queue.borrow_mut().clear();
-        if let Some(reader) = self.inner.reader.borrow_mut().take() {
-            chat_glue::cancel_reader(&reader);
-        }
+        self.inner.close();
     }
 }
 
@@ -1005,40 +1040,62 @@ pub struct ChatTools {
 #[wasm_bindgen(js_class = ChatToolsApi)]
 impl ChatTools {
     /// Executes one Sogni tool call through `projects.create` and resolves with a
-    /// `ToolExecutionResult` (`success: false` with `error` when it failed).
+    /// `ToolExecutionResult` (`success: false` with `error` when it failed). `options.signal`
+    /// aborts it.
     #[wasm_bindgen(unchecked_return_type = "Promise<ToolExecutionResult>")]
-    pub fn execute(&self, tool_call: JsValue, options: JsValue) -> Promise {
+    pub fn execute(
+        &self,
+        #[wasm_bindgen(js_name = toolCall, unchecked_param_type = "ToolCall")] tool_call: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "ToolExecutionOptions")] options: JsValue,
+    ) -> Promise {
         let state = self.state.clone();
-        promise(async move {
-            let call = from_js_value(&tool_call);
-            let progress = glue::get(&options, "onProgress");
-            let signal = glue::get(&options, "signal");
-            let opts = from_js_value(&options);
-            let result = state.execute_tool(&call, &opts, &progress, &signal).await?;
-            Ok(js(&result))
-        })
+        guard(
+            &glue::get(&options, "signal"),
+            "chat.tools.execute",
+            async move {
+                let call = from_js_value(&tool_call);
+                let progress = glue::get(&options, "onProgress");
+                let signal = glue::get(&options, "signal");
+                let opts = from_js_value(&options);
+                let result = state.execute_tool(&call, &opts, &progress, &signal).await?;
+                Ok(js(&result))
+            },
+        )
     }
 
     /// Executes every tool call in order: Sogni tools through `projects.create`, others
     /// through `options.onToolCall(toolCall)` (its string is the result's `content`).
+    /// `options.signal` aborts it.
     #[wasm_bindgen(
         js_name = executeAll,
         unchecked_return_type = "Promise<ToolExecutionResult[]>"
     )]
-    pub fn execute_all(&self, tool_calls: JsValue, options: JsValue) -> Promise {
+    pub fn execute_all(
+        &self,
+        #[wasm_bindgen(js_name = toolCalls, unchecked_param_type = "ToolCall[]")]
+        tool_calls: JsValue,
+        #[wasm_bindgen(
+            unchecked_optional_param_type = "ToolExecutionOptions & { onToolCall?: (toolCall: ToolCall) => Promise<string> | string; onToolProgress?: (toolCall: ToolCall, progress: ToolExecutionProgress) => void }"
+        )]
+        options: JsValue,
+    ) -> Promise {
         let state = self.state.clone();
-        promise(async move {
-            let calls = from_js_value(&tool_calls);
-            let calls = calls.as_array().cloned().unwrap_or_default();
-            let handlers = ToolHandlers {
-                on_tool_call: glue::get(&options, "onToolCall"),
-                on_tool_progress: glue::get(&options, "onToolProgress"),
-            };
-            let signal = glue::get(&options, "signal");
-            let opts = from_js_value(&options);
-            let results = state.execute_all(&calls, &opts, &handlers, &signal).await?;
-            Ok(js(&results))
-        })
+        guard(
+            &glue::get(&options, "signal"),
+            "chat.tools.executeAll",
+            async move {
+                let calls = from_js_value(&tool_calls);
+                let calls = calls.as_array().cloned().unwrap_or_default();
+                let handlers = ToolHandlers {
+                    on_tool_call: glue::get(&options, "onToolCall"),
+                    on_tool_progress: glue::get(&options, "onToolProgress"),
+                };
+                let signal = glue::get(&options, "signal");
+                let opts = from_js_value(&options);
+                let results = state.execute_all(&calls, &opts, &handlers, &signal).await?;
+                Ok(js(&results))
+            },
+        )
     }
 }
 

@@ -129,6 +129,18 @@ export interface ToolExecutionProgress {
   resultUrls?: string[];
 }
 
+/** `chat.tools.execute` options (the official keys; `signal` is this SDK's). */
+export interface ToolExecutionOptions {
+  tokenType?: 'sogni' | 'spark';
+  network?: 'fast' | 'relaxed';
+  numberOfMedia?: number;
+  attribution?: Record<string, unknown>;
+  mediaContext?: { images?: string[]; videos?: string[]; audio?: string[]; uploadedImages?: string[]; uploadedVideos?: string[]; uploadedAudio?: string[] };
+  onProgress?: (progress: ToolExecutionProgress) => void;
+  /** Aborts the tool's project (and the wait for it). */
+  signal?: AbortSignal;
+}
+
 /** What `chat.tools.execute` resolves with. */
 export interface ToolExecutionResult {
   toolCallId: string;

@@ -3,10 +3,11 @@
 //! `estimateEnhancementCost`, the LoRA catalog, and the
 //! `personalLoras` and `assets` groups.
 
+use super::abort::{self, guard};
 use super::api::Shared;
 use super::errors::to_js;
 use super::glue;
-use super::project::Project;
+use super::project::{AbortSignal, Project};
 use super::projects::{js, ProjectsApi};
 use super::surface::{self as surf, call, json_args, SurfaceState, LORA_CACHE_MS};
 use crate::surface::{self, projects as sp};
@@ -16,15 +17,16 @@ use serde_json::{json, Value};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use wasm_bindgen_futures::JsFuture;
 
 fn err(e: Error) -> JsValue {
     to_js(&e)
 }
 
 impl SurfaceState {
-    /// `availableLoras(params)`, served from the 5-minute cache unless `forceRefresh`.
-    async fn lora_catalog(&self, params: &Value) -> Result<Value, Error> {
+    /// `availableLoras(params)`, served from the 5-minute cache unless `forceRefresh`;
+    /// `signal` (an `AbortSignal`, or undefined) cancels the requests.
+    async fn lora_catalog(&self, params: &Value, signal: &JsValue) -> Result<Value, Error> {
         let model_id = params
             .get("modelId")
             .and_then(Value::as_str)
@@ -35,13 +37,9 @@ impl SurfaceState {
         {
             let mut base = params.clone();
             base["includePersonal"] = json!(false);
-            let catalog = Box::pin(self.lora_catalog(&base)).await?;
+            let catalog = Box::pin(self.lora_catalog(&base, signal)).await?;
             let personal = self
-                .run_json(
-                    "projects.personalLoras.catalog",
-                    &[json!({})],
-                    &JsValue::UNDEFINED,
-                )
+                .run_json("projects.personalLoras.catalog", &[json!({})], signal)
                 .await?;
             return Ok(sp::merge_personal(&catalog, &personal, model_id));
         }
@@ -62,7 +60,7 @@ impl SurfaceState {
         }
         let args = [json!({"modelId": model_id})];
         let catalog = self
-            .run_json("projects.availableLoras", &args, &JsValue::UNDEFINED)
+            .run_json("projects.availableLoras", &args, signal)
             .await?;
         let mut cache = self.lora_cache.borrow_mut();
         cache.retain(|(k, exp, _)| *k != key && *exp > now);
@@ -74,11 +72,13 @@ impl SurfaceState {
 fn catalog_promise(
     state: &Rc<SurfaceState>,
     params: Value,
+    signal: JsValue,
+    what: &str,
     pick: impl FnOnce(Value) -> Value + 'static,
 ) -> Promise {
     let state = state.clone();
-    future_to_promise(async move {
-        let catalog = state.lora_catalog(&params).await.map_err(err)?;
+    guard(&signal.clone(), what, async move {
+        let catalog = state.lora_catalog(&params, &signal).await.map_err(err)?;
         Ok(surf::to_value(&pick(catalog)))
     })
 }
@@ -104,35 +104,40 @@ impl ProjectsApi {
     }
 
     /// A finished project's record (`GET /v1/projects/{id}`; 404 while it still runs).
+    /// `signal` aborts it (the request is cancelled).
     #[wasm_bindgen(unchecked_return_type = "Promise<RawProject>")]
     pub fn get(
         &self,
         #[wasm_bindgen(js_name = projectId, unchecked_param_type = "string")] project_id: JsValue,
+        signal: Option<AbortSignal>,
     ) -> Promise {
         call(
             &self.shared().surface,
             "projects.get",
             &[&project_id],
-            JsValue::UNDEFINED,
+            signal.into(),
         )
     }
 
     /// The live state of one of your projects, also while queued or rendering
     /// (`GET /v2/projects/{id}`; another account's project is a 404).
+    /// `signal` aborts it (the request is cancelled).
     #[wasm_bindgen(js_name = getStatus, unchecked_return_type = "Promise<ProjectStatusSnapshot>")]
     pub fn get_status(
         &self,
         #[wasm_bindgen(js_name = projectId, unchecked_param_type = "string")] project_id: JsValue,
+        signal: Option<AbortSignal>,
     ) -> Promise {
         call(
             &self.shared().surface,
             "projects.getStatus",
             &[&project_id],
-            JsValue::UNDEFINED,
+            signal.into(),
         )
     }
 
     /// A presigned `PUT` URL for an image asset (`{imageId, jobId, type, contentType?}`).
+    /// `signal` aborts it (the request is cancelled).
     #[wasm_bindgen(js_name = uploadUrl, unchecked_return_type = "Promise<string>")]
     pub fn upload_url(
         &self,
@@ -140,16 +145,18 @@ impl ProjectsApi {
             unchecked_param_type = "{ imageId: string; jobId: string; type: string; contentType?: string }"
         )]
         params: JsValue,
+        signal: Option<AbortSignal>,
     ) -> Promise {
         call(
             &self.shared().surface,
             "projects.uploadUrl",
             &[&params],
-            JsValue::UNDEFINED,
+            signal.into(),
         )
     }
 
     /// A presigned `GET` URL for an image asset.
+    /// `signal` aborts it (the request is cancelled).
     #[wasm_bindgen(js_name = downloadUrl, unchecked_return_type = "Promise<string>")]
     pub fn download_url(
         &self,
@@ -157,16 +164,18 @@ impl ProjectsApi {
             unchecked_param_type = "{ imageId: string; jobId: string; type: string; contentType?: string }"
         )]
         params: JsValue,
+        signal: Option<AbortSignal>,
     ) -> Promise {
         call(
             &self.shared().surface,
             "projects.downloadUrl",
             &[&params],
-            JsValue::UNDEFINED,
+            signal.into(),
         )
     }
 
     /// A presigned `PUT` URL for an audio/video asset (`{id?, jobId, type, contentType?}`).
+    /// `signal` aborts it (the request is cancelled).
     #[wasm_bindgen(js_name = mediaUploadUrl, unchecked_return_type = "Promise<string>")]
     pub fn media_upload_url(
         &self,
@@ -174,16 +183,18 @@ impl ProjectsApi {
             unchecked_param_type = "{ id?: string; jobId: string; type: string; contentType?: string }"
         )]
         params: JsValue,
+        signal: Option<AbortSignal>,
     ) -> Promise {
         call(
             &self.shared().surface,
             "projects.mediaUploadUrl",
             &[&params],
-            JsValue::UNDEFINED,
+            signal.into(),
         )
     }
 
     /// A presigned `GET` URL for an audio/video asset.
+    /// `signal` aborts it (the request is cancelled).
     #[wasm_bindgen(js_name = mediaDownloadUrl, unchecked_return_type = "Promise<string>")]
     pub fn media_download_url(
         &self,
@@ -191,43 +202,48 @@ impl ProjectsApi {
             unchecked_param_type = "{ id?: string; jobId: string; type: string; contentType?: string }"
         )]
         params: JsValue,
+        signal: Option<AbortSignal>,
     ) -> Promise {
         call(
             &self.shared().surface,
             "projects.mediaDownloadUrl",
             &[&params],
-            JsValue::UNDEFINED,
+            signal.into(),
         )
     }
 
     /// The LoRA catalog (`{loras, models, constraints, lastUpdated?}`), cached 5 minutes;
     /// `modelId` scopes it, `includePersonal` adds your ready personal LoRAs,
     /// `forceRefresh` skips the cache.
+    /// `signal` aborts it (the requests are cancelled).
     #[wasm_bindgen(js_name = availableLoras, unchecked_return_type = "Promise<LoraCatalog>")]
     pub fn available_loras(
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "AvailableLorasParams")] params: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "AbortSignal")] signal: JsValue,
     ) -> Promise {
         let params = json_args(&[&params]).pop().unwrap_or(Value::Null);
-        catalog_promise(&self.shared().surface, params, |c| c)
+        let what = "projects.availableLoras";
+        catalog_promise(&self.shared().surface, params, signal, what, |c| c)
     }
 
     /// One catalog entry by id (`personal-…` ids come from your personal catalog), or
     /// `undefined`.
+    /// `signal` aborts it (the request is cancelled).
     #[wasm_bindgen(js_name = getLora, unchecked_return_type = "Promise<LoraCatalogEntry | undefined>")]
-    pub fn get_lora(&self, #[wasm_bindgen(js_name = loraId)] lora_id: String) -> Promise {
-        let state = self.shared().surface.clone();
-        future_to_promise(async move {
+    pub fn get_lora(
+        &self,
+        #[wasm_bindgen(js_name = loraId)] lora_id: String,
+        signal: Option<AbortSignal>,
+    ) -> Promise {
+        let (state, signal) = (self.shared().surface.clone(), JsValue::from(signal));
+        guard(&signal.clone(), "projects.getLora", async move {
             let catalog = if lora_id.starts_with("personal-") {
                 state
-                    .run_json(
-                        "projects.personalLoras.catalog",
-                        &[json!({})],
-                        &JsValue::UNDEFINED,
-                    )
+                    .run_json("projects.personalLoras.catalog", &[json!({})], &signal)
                     .await
             } else {
-                state.lora_catalog(&json!({})).await
+                state.lora_catalog(&json!({}), &signal).await
             }
             .map_err(err)?;
             Ok(match sp::find_lora(&catalog, &lora_id) {
@@ -238,17 +254,25 @@ impl ProjectsApi {
     }
 
     /// Does this model take LoRAs?
+    /// `signal` aborts it (the requests are cancelled).
     #[wasm_bindgen(js_name = supportsLoras, unchecked_return_type = "Promise<boolean>")]
-    pub fn supports_loras(&self, #[wasm_bindgen(js_name = modelId)] model_id: String) -> Promise {
-        catalog_promise(&self.shared().surface, json!({}), move |c| {
+    pub fn supports_loras(
+        &self,
+        #[wasm_bindgen(js_name = modelId)] model_id: String,
+        signal: Option<AbortSignal>,
+    ) -> Promise {
+        let (signal, what) = (signal.into(), "projects.supportsLoras");
+        catalog_promise(&self.shared().surface, json!({}), signal, what, move |c| {
             json!(sp::supports_loras(&c, &model_id))
         })
     }
 
     /// `{maxPerRequest, minStrength, maxStrength}` for every LoRA request.
+    /// `signal` aborts it (the requests are cancelled).
     #[wasm_bindgen(js_name = loraConstraints, unchecked_return_type = "Promise<LoraConstraints>")]
-    pub fn lora_constraints(&self) -> Promise {
-        catalog_promise(&self.shared().surface, json!({}), |c| {
+    pub fn lora_constraints(&self, signal: Option<AbortSignal>) -> Promise {
+        let (signal, what) = (signal.into(), "projects.loraConstraints");
+        catalog_promise(&self.shared().surface, json!({}), signal, what, |c| {
             c["constraints"].clone()
         })
     }
@@ -299,13 +323,15 @@ impl ProjectsApi {
 
     /// The video workflow of a model and which reference media it requires, forbids or
     /// accepts: `{workflowType, assets}` (`{workflowType: null}` when it has no rules).
+    /// `signal`: an aborted one rejects it.
     #[wasm_bindgen(js_name = getVideoAssetConfig)]
     pub fn get_video_asset_config(
         &self,
         #[wasm_bindgen(js_name = modelId)] model_id: String,
+        signal: Option<AbortSignal>,
     ) -> Promise {
         let is_video = self.is_video_model_id(&model_id);
-        future_to_promise(async move {
+        guard(&signal.into(), "projects.getVideoAssetConfig", async move {
             if !is_video {
                 return Err(err(surface::http::local_api_error(
                     400,
@@ -327,11 +353,13 @@ impl ProjectsApi {
     }
 
     /// The cost of enhancing an image (`light`, `medium` or `heavy`).
+    /// `signal` aborts the wait.
     #[wasm_bindgen(js_name = estimateEnhancementCost, unchecked_return_type = "Promise<CostEstimation>")]
     pub fn estimate_enhancement_cost(
         &self,
         #[wasm_bindgen(unchecked_param_type = "'light' | 'medium' | 'heavy'")] strength: JsValue,
         #[wasm_bindgen(js_name = tokenType)] token_type: Option<String>,
+        signal: Option<AbortSignal>,
     ) -> Promise {
         let strength = match strength.as_string().as_deref() {
             Some("light") => 0.15,
@@ -349,7 +377,9 @@ impl ProjectsApi {
             "startingImageStrength": strength,
         });
         let state = self.shared().projects.clone();
-        future_to_promise(async move { state.estimate_cost(js(&request)).await })
+        guard(&signal.into(), "estimateEnhancementCost", async move {
+            state.estimate_cost(js(&request)).await
+        })
     }
 
     /// The projects this client tracks (created and not yet finished or forgotten).
@@ -366,8 +396,13 @@ impl ProjectsApi {
 
     /// Cancels a project by id; resolves once the server confirms. A project this client
     /// does not track is cancelled on the server all the same.
+    /// `signal` stops the wait; an aborted one sends nothing.
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
-    pub fn cancel(&self, #[wasm_bindgen(js_name = projectId)] project_id: String) -> Promise {
+    pub fn cancel(
+        &self,
+        #[wasm_bindgen(js_name = projectId)] project_id: String,
+        signal: Option<AbortSignal>,
+    ) -> Promise {
         let id = project_id.to_ascii_uppercase();
         let tracked = self
             .shared()
@@ -377,11 +412,13 @@ impl ProjectsApi {
             .iter()
             .find(|p| p.id == id)
             .cloned();
+        let (signal, what) = (JsValue::from(signal), "projects.cancel");
         if let Some(p) = tracked {
-            return Project::new(p).cancel();
+            let race = || abort::race(Project::new(p).cancel(), &signal, what);
+            return abort::refuse(&signal, what).unwrap_or_else(race);
         }
         let shared = self.shared().clone();
-        future_to_promise(async move {
+        guard(&signal.clone(), what, async move {
             let d = glue::deferred();
             let resolve: js_sys::Function = glue::get(&d, "resolve").into();
             let reject: js_sys::Function = glue::get(&d, "reject").into();
@@ -417,7 +454,7 @@ impl ProjectsApi {
                     .clone(),
             );
             let msg = json!({"jobID": id, "error": "artistCanceled", "error_message": "artistCanceled", "isFromWorker": false});
-            let sent = shared.inner.send("jobError", &msg).await;
+            let sent = shared.inner.send_with("jobError", &msg, &signal).await;
             let result = match sent {
                 Ok(()) => {
                     let promise: Promise = glue::get(&d, "promise").into();
@@ -448,64 +485,79 @@ pub struct PersonalLoras {
 #[wasm_bindgen]
 impl PersonalLoras {
     /// `{loras, models, limits}`.
+    /// `signal` aborts it (the request is cancelled).
     #[wasm_bindgen(unchecked_return_type = "Promise<PersonalLoraLibrary>")]
-    pub fn list(&self) -> Promise {
+    pub fn list(&self, signal: Option<AbortSignal>) -> Promise {
         call(
             &self.state,
             "projects.personalLoras.list",
             &[],
-            JsValue::UNDEFINED,
+            signal.into(),
         )
     }
 
     /// One of your imports (404 for anything else).
+    /// `signal` aborts it (the request is cancelled).
     #[wasm_bindgen(unchecked_return_type = "Promise<PersonalLora>")]
-    pub fn get(&self, #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue) -> Promise {
+    pub fn get(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
+        signal: Option<AbortSignal>,
+    ) -> Promise {
         call(
             &self.state,
             "projects.personalLoras.get",
             &[&id],
-            JsValue::UNDEFINED,
+            signal.into(),
         )
     }
 
     /// Starts an import (`{url, name, modelId, rightsConfirmed}`); poll `get` until it is
     /// `ready`, `rejected` or `revoked`.
+    /// `signal` aborts it (the request is cancelled).
     #[wasm_bindgen(unchecked_return_type = "Promise<PersonalLora>")]
     pub fn import(
         &self,
         #[wasm_bindgen(unchecked_param_type = "ImportPersonalLoraParams")] params: JsValue,
+        signal: Option<AbortSignal>,
     ) -> Promise {
         call(
             &self.state,
             "projects.personalLoras.import",
             &[&params],
-            JsValue::UNDEFINED,
+            signal.into(),
         )
     }
 
     /// Removes one of your imports.
+    /// `signal` aborts it (the request is cancelled).
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
-    pub fn remove(&self, #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue) -> Promise {
+    pub fn remove(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
+        signal: Option<AbortSignal>,
+    ) -> Promise {
         call(
             &self.state,
             "projects.personalLoras.remove",
             &[&id],
-            JsValue::UNDEFINED,
+            signal.into(),
         )
     }
 
     /// Your ready imports as catalog entries (`{modelId}` scopes them); never cached.
+    /// `signal` aborts it (the request is cancelled).
     #[wasm_bindgen(unchecked_return_type = "Promise<{ loras: LoraCatalogEntry[] }>")]
     pub fn catalog(
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "{ modelId?: string }")] params: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "AbortSignal")] signal: JsValue,
     ) -> Promise {
         call(
             &self.state,
             "projects.personalLoras.catalog",
             &[&params],
-            JsValue::UNDEFINED,
+            signal,
         )
     }
 }
@@ -610,21 +662,28 @@ impl SurfaceState {
 #[wasm_bindgen]
 impl ReusableUploads {
     /// `{assets, limits}`.
+    /// `signal` aborts it (the request is cancelled).
     #[wasm_bindgen(
         unchecked_return_type = "Promise<{ assets: SavedUpload[]; limits: Record<string, number> }>"
     )]
-    pub fn list(&self) -> Promise {
-        call(&self.state, "projects.assets.list", &[], JsValue::UNDEFINED)
+    pub fn list(&self, signal: Option<AbortSignal>) -> Promise {
+        call(&self.state, "projects.assets.list", &[], signal.into())
     }
 
     /// Removes a saved upload.
+    /// `signal` aborts it (the request is cancelled).
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
-    pub fn remove(&self, #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue) -> Promise {
+    pub fn remove(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
+        signal: Option<AbortSignal>,
+    ) -> Promise {
         let state = self.state.clone();
         let args = json_args(&[&id]);
-        future_to_promise(async move {
+        let signal = JsValue::from(signal);
+        guard(&signal.clone(), "projects.assets.remove", async move {
             state
-                .run_json("projects.assets.remove", &args, &JsValue::UNDEFINED)
+                .run_json("projects.assets.remove", &args, &signal)
                 .await
                 .map_err(err)?;
             *state.assets_blocked_until.borrow_mut() = 0.0;
@@ -634,15 +693,17 @@ impl ReusableUploads {
 
     /// Binds a saved upload to a project slot (`{projectId, type, id?}`); retried while
     /// the asset is busy (423).
+    /// `signal` aborts the wait.
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn bind(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
         #[wasm_bindgen(unchecked_param_type = "SavedUploadBinding")] binding: JsValue,
+        signal: Option<AbortSignal>,
     ) -> Promise {
         let state = self.state.clone();
         let args = json_args(&[&id, &binding]);
-        future_to_promise(async move {
+        guard(&signal.into(), "projects.assets.bind", async move {
             state
                 .retry_busy("projects.assets.bind", &args)
                 .await
@@ -653,6 +714,7 @@ impl ReusableUploads {
 
     /// Saves a file once (the server verifies it before it becomes reusable); resolves
     /// with the `SavedUpload`. The same bytes and type again reuse the stored asset.
+    /// `signal` aborts the wait.
     #[wasm_bindgen(unchecked_return_type = "Promise<SavedUpload>")]
     pub fn upload(
         &self,
@@ -660,9 +722,10 @@ impl ReusableUploads {
         file: JsValue,
         #[wasm_bindgen(js_name = contentType)] content_type: String,
         name: Option<String>,
+        signal: Option<AbortSignal>,
     ) -> Promise {
         let state = self.state.clone();
-        future_to_promise(async move {
+        guard(&signal.into(), "projects.assets.upload", async move {
             let name = name.unwrap_or_else(|| "Saved upload".into());
             let v = state
                 .upload_asset(&file, &content_type, &name)
@@ -674,6 +737,7 @@ impl ReusableUploads {
 
     /// Saves a file and binds it to a project slot when saved uploads are available
     /// (`true`), else `false` so the ordinary project upload is used.
+    /// `signal` aborts the wait.
     #[wasm_bindgen(js_name = tryBindFile, unchecked_return_type = "Promise<boolean>")]
     pub fn try_bind_file(
         &self,
@@ -681,10 +745,11 @@ impl ReusableUploads {
         file: JsValue,
         #[wasm_bindgen(js_name = contentType)] content_type: Option<String>,
         #[wasm_bindgen(unchecked_param_type = "SavedUploadBinding")] binding: JsValue,
+        signal: Option<AbortSignal>,
     ) -> Promise {
         let state = self.state.clone();
         let binding = json_args(&[&binding]).pop().unwrap_or(Value::Null);
-        future_to_promise(async move {
+        guard(&signal.into(), "projects.assets.tryBindFile", async move {
             state
                 .try_bind_file(&file, content_type.as_deref(), binding)
                 .await

@@ -102,21 +102,7 @@ impl Rest {
 
     /// `fetch` with the credentials, extra headers and a timeout: `(status, text, response)`.
     /// Idempotent calls are retried on 429/5xx and transport failures (see
-    /// [`crate::backoff::rest_retry_delay_ms`]).
-    pub(crate) async fn send_with(
-        &self,
-        method: &str,
-        url: &str,
-        body: Option<&Value>,
-        auth: bool,
-        extra_headers: &[(&str, String)],
-        timeout_ms: f64,
-    ) -> Result<(u16, String, Response), Error> {
-        self.send_retrying(method, url, body, auth, extra_headers, timeout_ms, None)
-            .await
-    }
-
-    /// [`Self::send_with`] that also stops when the caller's `signal` aborts.
+    /// [`crate::backoff::rest_retry_delay_ms`]); the caller's `signal` stops it.
     #[allow(clippy::too_many_arguments)]
     pub(crate) async fn send_retrying(
         &self,

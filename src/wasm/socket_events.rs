@@ -4,11 +4,13 @@
 //! `sogni.setSocketEventSubscriptions()`. Also the client's getters for the REST groups
 //! (`workflows`, `replay`, `stats`, `announcements`).
 
+use super::abort::guard;
 use super::api::{ApiClient, SogniClient};
 use super::client::{Inner, Subscriber};
 use super::emitter::Emitter;
 use super::errors::to_js;
 use super::glue;
+use super::project::AbortSignal;
 use super::projects::js;
 use crate::Error;
 use js_sys::{Function, Promise};
@@ -16,7 +18,6 @@ use serde_json::{json, Map, Value};
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
 
 /// The socket event feed of one client.
 #[derive(Debug)]
@@ -184,22 +185,37 @@ impl SocketEvents {
         self.state.connected.get()
     }
 
-    /// Sends a raw socket message `{type, data}` once the socket is authenticated.
+    /// Sends a raw socket message `{type, data}` once the socket is authenticated, by
+    /// `deadline` (epoch ms) if given. `signal` aborts the wait; an aborted one sends nothing.
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
-    pub fn send(&self, kind: String, data: JsValue) -> Promise {
+    pub fn send(
+        &self,
+        kind: String,
+        data: JsValue,
+        deadline: Option<f64>,
+        signal: Option<AbortSignal>,
+    ) -> Promise {
         let client = self.state.client.clone();
-        future_to_promise(async move {
+        let signal = JsValue::from(signal);
+        let p = guard(&signal.clone(), "socket.send", async move {
             let value: Value = serde_wasm_bindgen::from_value(data).unwrap_or(Value::Null);
-            client.send(&kind, &value).await?;
+            client.send_with(&kind, &value, &signal).await?;
             Ok(JsValue::UNDEFINED)
-        })
+        });
+        let Some(deadline) = deadline else { return p };
+        let e = to_js(&Error::Timeout {
+            message: "WebSocket connection timeout".into(),
+        });
+        glue::with_timeout(&p, (deadline - glue::now_ms()).max(0.0), &e)
     }
 
     /// Switches the connection's network; resolves with the one the server confirms.
+    /// `signal` aborts the wait; an aborted one sends nothing.
     #[wasm_bindgen(js_name = switchNetwork, unchecked_return_type = "Promise<'fast' | 'relaxed'>")]
-    pub fn switch_network(&self, network: String) -> Promise {
+    pub fn switch_network(&self, network: String, signal: Option<AbortSignal>) -> Promise {
         let state = self.state.clone();
-        future_to_promise(async move {
+        let signal = JsValue::from(signal);
+        guard(&signal.clone(), "socket.switchNetwork", async move {
             if network != "fast" && network != "relaxed" {
                 return Err(to_js(&Error::invalid(
                     "INVALID_NETWORK",
@@ -209,7 +225,11 @@ impl SocketEvents {
             let d = glue::deferred();
             let resolve: Function = glue::get(&d, "resolve").into();
             state.events.on("changeNetwork", resolve, true);
-            state.client.send("changeNetwork", &json!(network)).await?;
+            let data = json!(network);
+            state
+                .client
+                .send_with("changeNetwork", &data, &signal)
+                .await?;
             let promise: Promise = glue::get(&d, "promise").into();
             let timeout = to_js(&Error::Timeout {
                 message: "no changeNetwork answer".into(),
@@ -223,18 +243,20 @@ impl SocketEvents {
     }
 
     /// Changes this connection's event subscriptions (see
-    /// `SogniClient.setSocketEventSubscriptions`).
+    /// `SogniClient.setSocketEventSubscriptions`). `signal` aborts the wait.
     #[wasm_bindgen(js_name = setSocketEventSubscriptions, unchecked_return_type = "Promise<void>")]
     pub fn set_socket_event_subscriptions(
         &self,
         #[wasm_bindgen(unchecked_param_type = "SocketEventSubscriptionInput")] update: JsValue,
+        signal: Option<AbortSignal>,
     ) -> Promise {
-        send_subscriptions(self.state.client.clone(), update)
+        send_subscriptions(self.state.client.clone(), update, signal)
     }
 }
 
-fn send_subscriptions(inner: Rc<Inner>, update: JsValue) -> Promise {
-    future_to_promise(async move {
+fn send_subscriptions(inner: Rc<Inner>, update: JsValue, signal: Option<AbortSignal>) -> Promise {
+    let signal = JsValue::from(signal);
+    guard(&signal.clone(), "setSocketEventSubscriptions", async move {
         let value: Value = serde_wasm_bindgen::from_value(update).unwrap_or(Value::Null);
         if !value.is_object() {
             return Err(to_js(&Error::invalid(
@@ -242,11 +264,9 @@ fn send_subscriptions(inner: Rc<Inner>, update: JsValue) -> Promise {
                 "setSocketEventSubscriptions needs an object",
             )));
         }
+        let update = normalize_subscription_update(&value);
         inner
-            .send(
-                "setSocketEventSubscriptions",
-                &normalize_subscription_update(&value),
-            )
+            .send_with("setSocketEventSubscriptions", &update, &signal)
             .await?;
         Ok(JsValue::UNDEFINED)
     })
@@ -329,13 +349,14 @@ impl ApiClient {
             .unwrap_or(JsValue::UNDEFINED)
     }
 
-    /// Same as `sogni.setSocketEventSubscriptions`.
+    /// Same as `sogni.setSocketEventSubscriptions`. `signal` aborts the wait.
     #[wasm_bindgen(js_name = setSocketEventSubscriptions, unchecked_return_type = "Promise<void>")]
     pub fn set_socket_event_subscriptions(
         &self,
         #[wasm_bindgen(unchecked_param_type = "SocketEventSubscriptionInput")] update: JsValue,
+        signal: Option<AbortSignal>,
     ) -> Promise {
-        send_subscriptions(self.shared.inner.clone(), update)
+        send_subscriptions(self.shared.inner.clone(), update, signal)
     }
 
     /// Same as `sogni.dispose`.
@@ -373,12 +394,14 @@ impl SogniClient {
     /// Changes which socket events this connection receives: a flag map
     /// (`{subscriptionLimitNotice: true, modelAvailability: false}`) or an update
     /// (`{subscribe, unsubscribe, reset, event, enabled}`). The server confirms with
-    /// `socketEventSubscriptionsUpdated`; the change survives reconnects.
+    /// `socketEventSubscriptionsUpdated`; the change survives reconnects. `signal` aborts the
+    /// wait; an aborted one sends nothing.
     #[wasm_bindgen(js_name = setSocketEventSubscriptions, unchecked_return_type = "Promise<void>")]
     pub fn set_socket_event_subscriptions(
         &self,
         #[wasm_bindgen(unchecked_param_type = "SocketEventSubscriptionInput")] update: JsValue,
+        signal: Option<AbortSignal>,
     ) -> Promise {
-        send_subscriptions(self.shared.inner.clone(), update)
+        send_subscriptions(self.shared.inner.clone(), update, signal)
     }
 }

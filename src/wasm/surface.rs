@@ -171,7 +171,9 @@ pub(crate) fn signal_of(options: &JsValue) -> JsValue {
     }
 }
 
-/// A promise for `run(method, args)`.
+/// A promise for `run(method, args)`. `signal` (an `AbortSignal`, or undefined) goes to the
+/// fetch and is raced with the promise, so an abort rejects with an `AbortError` at once,
+/// even while a token refresh is under way; an already-aborted one sends nothing.
 pub(crate) fn call(
     state: &Rc<SurfaceState>,
     method: &'static str,
@@ -180,7 +182,7 @@ pub(crate) fn call(
 ) -> Promise {
     let state = state.clone();
     let values = json_args(args);
-    wasm_bindgen_futures::future_to_promise(
-        async move { state.run(method, &values, &signal).await },
-    )
+    super::abort::guard(&signal.clone(), method, async move {
+        state.run(method, &values, &signal).await
+    })
 }

@@ -175,7 +175,7 @@ export interface SubscriptionEntitlementSnapshot {
 export interface SubscriptionUsage { periodRenderSpark: number; periodJobs: number; trialEndsAt?: string; trialCreditsLimit?: number; trialCreditsUsed?: number }
 export interface TrialEligibility { eligible: boolean; reasonCode: string }
 export interface SubscriptionPlan { planId: 'unlimited' | 'unlimited_pro'; tier: string; term: 'monthly' | 'annual'; interval: 'month' | 'year'; priceUsd: number; displayName: string; google?: { productId: string }; vendorDiscountBps: number }
-export interface CreateSubscriptionCheckoutOptions { redirectType?: 'web' | 'app' | 'dashboard' | 'photobooth' | 'chat'; appSource?: string; startTrial?: boolean; deviceId?: string }
+export interface CreateSubscriptionCheckoutOptions { redirectType?: 'web' | 'app' | 'dashboard' | 'photobooth' | 'chat'; appSource?: string; startTrial?: boolean; deviceId?: string; /** Aborts the request (this SDK's). */ signal?: AbortSignal }
 export interface SubscriptionCheckoutResult { url: string; message?: string }
 export interface SubscriptionPortalSession { url: string }
 

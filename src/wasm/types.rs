@@ -41,7 +41,10 @@ export type AudioProjectCreateParams = Omit<AudioProjectParams, 'type'> & {
 };
 
 /** Any `projects.create` params. */
-export type ProjectCreateParams = ImageProjectCreateParams | VideoProjectCreateParams | AudioProjectCreateParams;
+export type ProjectCreateParams = (ImageProjectCreateParams | VideoProjectCreateParams | AudioProjectCreateParams) & {
+  /** Aborts the creation (this SDK's): before the `jobRequest` is sent, nothing goes out. */
+  signal?: AbortSignal;
+};
 
 /** A logger the client writes to instead of the console. */
 export interface Logger {

@@ -1,8 +1,10 @@
 //! `sogni.workflows` (durable creative workflows, with their resumable SSE event stream)
 //! and `sogni.workflows.templates`; `parseCreativeWorkflowSseChunk`.
 
+use super::abort;
 use super::chat_glue::{self, iter_result, make_async_iterable};
 use super::errors::to_js;
+use super::project::AbortSignal;
 use super::surface::{call, json_args, signal_of, to_value, SurfaceState};
 use crate::chat::workflow_events::{parse_workflow_sse_chunk, WorkflowEventReader};
 use crate::surface::{self, http::error_for, HttpAnswer};
@@ -12,7 +14,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use wasm_bindgen_futures::JsFuture;
 
 /// `sogni.workflows`: durable creative workflows (`/v1/creative-agent/workflows`). A
 /// workflow runs its steps (hosted Sogni tools) on the server; follow it with
@@ -94,60 +96,63 @@ impl CreativeWorkflowsApi {
         )
     }
 
-    /// The caller's workflows, newest first (`{limit, offset}`).
+    /// The caller's workflows, newest first (`{limit, offset}`; `signal` aborts it).
     #[wasm_bindgen(unchecked_return_type = "Promise<CreativeWorkflowRecord[]>")]
     pub fn list(
         &self,
-        #[wasm_bindgen(unchecked_optional_param_type = "{ limit?: number; offset?: number }")]
+        #[wasm_bindgen(
+            unchecked_optional_param_type = "{ limit?: number; offset?: number; signal?: AbortSignal }"
+        )]
         options: JsValue,
     ) -> Promise {
         call(
             &self.state,
             "workflows.list",
             &[&options],
-            JsValue::UNDEFINED,
+            signal_of(&options),
         )
     }
 
     /// One workflow.
+    /// `signal` aborts it (the request is cancelled).
     #[wasm_bindgen(unchecked_return_type = "Promise<CreativeWorkflowRecord>")]
     pub fn get(
         &self,
         #[wasm_bindgen(js_name = workflowId, unchecked_param_type = "string")] workflow_id: JsValue,
+        signal: Option<AbortSignal>,
     ) -> Promise {
-        call(
-            &self.state,
-            "workflows.get",
-            &[&workflow_id],
-            JsValue::UNDEFINED,
-        )
+        call(&self.state, "workflows.get", &[&workflow_id], signal.into())
     }
 
     /// A workflow's event log.
+    /// `signal` aborts it (the request is cancelled).
     #[wasm_bindgen(unchecked_return_type = "Promise<CreativeWorkflowEvent[]>")]
     pub fn events(
         &self,
         #[wasm_bindgen(js_name = workflowId, unchecked_param_type = "string")] workflow_id: JsValue,
+        signal: Option<AbortSignal>,
     ) -> Promise {
         call(
             &self.state,
             "workflows.events",
             &[&workflow_id],
-            JsValue::UNDEFINED,
+            signal.into(),
         )
     }
 
     /// Cancels a workflow; resolves with the record.
+    /// `signal` aborts it (the request is cancelled).
     #[wasm_bindgen(unchecked_return_type = "Promise<CreativeWorkflowRecord>")]
     pub fn cancel(
         &self,
         #[wasm_bindgen(js_name = workflowId, unchecked_param_type = "string")] workflow_id: JsValue,
+        signal: Option<AbortSignal>,
     ) -> Promise {
         call(
             &self.state,
             "workflows.cancel",
             &[&workflow_id],
-            JsValue::UNDEFINED,
+            signal.into(),
         )
     }
 
@@ -179,6 +184,9 @@ impl CreativeWorkflowsApi {
         }))
     }
 }
+
+/// What an aborted `streamEvents` names.
+const STREAM: &str = "workflows.streamEvents";
 
 #[derive(Debug)]
 struct WorkflowEvents {
@@ -235,6 +243,17 @@ impl WorkflowEvents {
         Ok(())
     }
 
+    /// Stops reading and releases the response.
+    fn close(&self) {
+        self.finished.set(true);
+        self.queue.borrow_mut().clear();
+        if let Some(reader) = self.reader.borrow_mut().take() {
+            if !reader.is_null() {
+                chat_glue::cancel_reader(&reader);
+            }
+        }
+    }
+
     async fn next(self: Rc<Self>) -> Result<JsValue, JsValue> {
         loop {
             if let Some(frame) = self.queue.borrow_mut().pop_front() {
@@ -248,9 +267,8 @@ impl WorkflowEvents {
                 continue;
             }
             let reader = self.reader.borrow().clone().unwrap_or(JsValue::NULL);
-            let chunk = JsFuture::from(chat_glue::read_chunk(&reader))
-                .await
-                .inspect_err(|_| self.finished.set(true))?;
+            let read = abort::race(chat_glue::read_chunk(&reader), &self.signal, STREAM);
+            let chunk = JsFuture::from(read).await.inspect_err(|_| self.close())?;
             let frames = if chunk.is_null() {
                 self.finished.set(true);
                 self.parser.borrow_mut().finish()
@@ -278,23 +296,21 @@ pub struct WorkflowEventStream {
 
 #[wasm_bindgen]
 impl WorkflowEventStream {
-    /// The async iterator's `next()`: `{value: CreativeWorkflowSseEvent, done}`.
+    /// The async iterator's `next()`: `{value: CreativeWorkflowSseEvent, done}`. Once the
+    /// `signal` of `streamEvents` aborts, it rejects with an `AbortError` and the response
+    /// is released.
     #[wasm_bindgen(unchecked_return_type = "Promise<IteratorResult<CreativeWorkflowSseEvent>>")]
     pub fn next(&self) -> Promise {
-        let inner = self.inner.clone();
-        future_to_promise(inner.next())
+        if abort::is_aborted(&self.inner.signal) {
+            self.inner.close();
+        }
+        abort::guard(&self.inner.signal, STREAM, self.inner.clone().next())
     }
 
     /// Stops reading and closes the connection (what `break` does through `return()`).
     #[wasm_bindgen(js_name = closeIterator)]
     pub fn close_iterator(&self) {
-        self.inner.finished.set(true);
-        self.inner.queue.borrow_mut().clear();
-        if let Some(reader) = self.inner.reader.borrow_mut().take() {
-            if !reader.is_null() {
-                chat_glue::cancel_reader(&reader);
-            }
-        }
+        self.inner.close();
     }
 }
 

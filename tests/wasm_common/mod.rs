@@ -264,7 +264,7 @@ async fn read_stream(
 /// `File`, and an abort mid-stream that rejects the pending read with `AbortError`.
 pub async fn chat_flows(sogni: &sogni_wasm::SogniClient) {
     let chat = sogni.chat();
-    wait(chat.wait_for_models(None).into()).await.unwrap();
+    wait(chat.wait_for_models(None, None).into()).await.unwrap();
     let create = |p: JsValue| wait(chat.completions().create(p).into());
     // Streaming.
     let stream = create(params(&[

@@ -207,10 +207,20 @@ export function renderMarkdown(r) {
         row('client CPU time', o.cpuMs, t.cpuMs, ms),
         row('**CPU time per event**', o.cpuUsPerEvent, t.cpuUsPerEvent, (x) => `${x.toFixed(1)} µs`),
         row('**events per CPU-second** (higher is better)', o.eventsPerCpuSecond, t.eventsPerCpuSecond, num),
-        row('result URLs', o.urls, t.urls, num)
+        row('result URLs', o.urls, t.urls, num),
+        ...(q.floor
+          ? [
+              row('transport floor: client CPU time with no SDK (ours: Node\'s WebSocket; theirs: `ws`)', q.floor.webSocket.cpuMs, q.floor.ws.cpuMs, ms),
+              row('**SDK\'s own CPU per event** (client CPU − floor, per event)', o.ownCpuUsPerEvent, t.ownCpuUsPerEvent, (x) => `${x.toFixed(1)} µs`)
+            ]
+          : [])
       ])
     );
     out.push('');
+    if (q.floor) {
+      out.push(`The floor (\`bench/floor.mjs\`, median of ${q.runs}) is a client with no SDK logic on the same frames: it sends the same two \`jobRequest\`s, decodes every frame (base64 + \`JSON.parse\`) and requests the ${q.floor.webSocket.urls} download URLs; it takes ${ms(q.floor.webSocket.cpuMs)} over Node's WebSocket and ${ms(q.floor.ws.cpuMs)} over \`ws\`, ${((q.floor.ws.cpuMs / t.cpuMs) * 100).toFixed(0)}% of the official SDK's whole CPU time. The transport alone thus caps any SDK's events-per-CPU-second ratio over the official one at ${(t.cpuMs / q.floor.webSocket.cpuMs).toFixed(2)}× here.`);
+      out.push('');
+    }
   }
 
   // ---- 5. latency
@@ -307,7 +317,7 @@ function observations(r) {
   if (r.throughput) {
     const o = r.throughput.ours;
     const t = r.throughput.theirs;
-    lines.push(`Events: ours spends ${o.cpuUsPerEvent.toFixed(1)} µs of CPU per event, theirs ${t.cpuUsPerEvent.toFixed(1)} µs (${ratio(o.eventsPerCpuSecond, t.eventsPerCpuSecond)} the official rate; the budget asks ≥ ${BUDGETS.throughputRatio}×).`);
+    lines.push(`Events: ours spends ${o.cpuUsPerEvent.toFixed(1)} µs of CPU per event, theirs ${t.cpuUsPerEvent.toFixed(1)} µs (${ratio(o.eventsPerCpuSecond, t.eventsPerCpuSecond)} the official rate; the budget asks ≥ ${BUDGETS.throughputRatio}×).${r.throughput.floor ? ` A client with no SDK at all spends ${ms(r.throughput.floor.webSocket.cpuMs)} on the same frames over Node's WebSocket (${ms(r.throughput.floor.ws.cpuMs)} over \`ws\`), so the ratio cannot pass ${(t.cpuMs / r.throughput.floor.webSocket.cpuMs).toFixed(2)}× here; above that floor ours spends ${o.ownCpuUsPerEvent.toFixed(1)} µs per event and theirs ${t.ownCpuUsPerEvent.toFixed(1)} µs.` : ''}`);
   }
   if (r.latency) {
     const a = r.latency.complete0;

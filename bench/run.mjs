@@ -127,8 +127,16 @@ async function benchThroughput() {
   log(`event throughput: ${projects} projects × ${jobs} jobs × ${steps} steps, ${N.throughput} run(s) per SDK`);
   const emu = await startEmulator(emulatorConfig({ queueMs: 0, initMs: 0, stepMs: 0, maxJobMs: 0, completeMs: 100 }), { stamps: true });
   const runs = { ours: [], theirs: [] };
+  // The transport floor (floor.mjs): the same frames with no SDK, over Node's WebSocket (as
+  // ours) and over the `ws` package (as theirs).
+  const floors = { webSocket: [], ws: [] };
+  const wsEntry = join(ROOT, 'tests/conformance/node_modules/ws/wrapper.mjs');
   try {
     for (let i = 0; i < N.throughput; i++) {
+      for (const [kind, extra] of [['webSocket', {}], ['ws', { BENCH_FLOOR_WS: wsEntry }]]) {
+        const r = await runChild('floor.mjs', { ...sdkEnv('ours', emu), BENCH_OPTS: JSON.stringify(THROUGHPUT), ...extra });
+        floors[kind].push({ frames: r.frames, urls: r.urls, cpuMs: (r.cpuUserUs + r.cpuSystemUs) / 1000 });
+      }
       for (const sdk of both) {
         const r = await runChild('child.mjs', sdkEnv(sdk, emu, { BENCH_SCENARIO: 'throughput', BENCH_OPTS: JSON.stringify(THROUGHPUT) }));
         const stamps = r.projectIds.flatMap((id) => emu.readStamps(id)).sort((a, b) => a.t - b.t);
@@ -154,6 +162,13 @@ async function benchThroughput() {
     const rs = runs[sdk];
     out[sdk] = { ...Object.fromEntries(Object.keys(rs[0]).map((k) => [k, median(rs.map((r) => r[k]))])), raw: rs };
   }
+  out.floor = {};
+  for (const [kind, rs] of Object.entries(floors)) {
+    out.floor[kind] = { frames: median(rs.map((r) => r.frames)), urls: median(rs.map((r) => r.urls)), cpuMs: median(rs.map((r) => r.cpuMs)), raw: rs };
+  }
+  // What each SDK spends above its transport's floor, per event.
+  out.ours.ownCpuUsPerEvent = ((out.ours.cpuMs - out.floor.webSocket.cpuMs) * 1000) / out.ours.frames;
+  out.theirs.ownCpuUsPerEvent = ((out.theirs.cpuMs - out.floor.ws.cpuMs) * 1000) / out.theirs.frames;
   return out;
 }
 

@@ -25,10 +25,7 @@ pub(crate) struct Shared {
     pub(crate) socket_events: Rc<super::socket_events::SocketEventsState>,
 }
 
-fn js<T: serde::Serialize>(v: &T) -> JsValue {
-    v.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .unwrap_or(JsValue::NULL)
-}
+use super::projects::js;
 
 fn err(e: Error) -> JsValue {
     to_js(&e)

@@ -47,6 +47,18 @@ impl Emitter {
             .retain(|l| event.is_some_and(|e| e != l.event));
     }
 
+    /// Has `event` any listener? Hot paths check before building a payload nobody reads.
+    pub(crate) fn has(&self, event: &str) -> bool {
+        self.listeners.borrow().iter().any(|l| l.event == event)
+    }
+
+    /// [`Self::emit`] with the payload built only when `event` has listeners.
+    pub(crate) fn emit_with(&self, event: &str, arg: impl FnOnce() -> JsValue) {
+        if self.has(event) {
+            self.emit(event, &arg());
+        }
+    }
+
     /// Calls the listeners of `event` with `arg`. A listener that throws is logged, not propagated.
     pub(crate) fn emit(&self, event: &str, arg: &JsValue) {
         let targets: Vec<Function> = {

@@ -197,32 +197,43 @@ impl ProjectInner {
         self.check_completion();
     }
 
+    /// Emits a state-machine event: payloads are built only for events with listeners.
     fn emit(self: &Rc<Self>, event: PublicEvent) {
         match event {
             PublicEvent::Project(ev) => {
-                let (name, arg) = match ev {
-                    ProjectEvent::Progress(p) => ("progress", JsValue::from_f64(f64::from(p))),
-                    ProjectEvent::JobStarted(j) => ("jobStarted", self.job_js(&j)),
-                    ProjectEvent::JobCompleted(j) => ("jobCompleted", self.job_js(&j)),
-                    ProjectEvent::JobFailed(j) => ("jobFailed", self.job_js(&j)),
-                    ProjectEvent::Completed(urls) => ("completed", js(&urls)),
-                    ProjectEvent::Failed(e) => ("failed", to_js(&e)),
-                    ProjectEvent::Updated(keys) => ("updated", js(&keys)),
+                let name = match &ev {
+                    ProjectEvent::Progress(_) => "progress",
+                    ProjectEvent::JobStarted(_) => "jobStarted",
+                    ProjectEvent::JobCompleted(_) => "jobCompleted",
+                    ProjectEvent::JobFailed(_) => "jobFailed",
+                    ProjectEvent::Completed(_) => "completed",
+                    ProjectEvent::Failed(_) => "failed",
+                    ProjectEvent::Updated(_) => "updated",
                 };
-                self.events.emit(name, &arg);
+                self.events.emit_with(name, || match ev {
+                    ProjectEvent::Progress(p) => JsValue::from_f64(f64::from(p)),
+                    ProjectEvent::JobStarted(j)
+                    | ProjectEvent::JobCompleted(j)
+                    | ProjectEvent::JobFailed(j) => self.job_js(&j),
+                    ProjectEvent::Completed(urls) => js(&urls),
+                    ProjectEvent::Failed(e) => to_js(&e),
+                    ProjectEvent::Updated(keys) => js(&keys),
+                });
             }
             PublicEvent::Job { job_id, event } => {
-                let (name, arg) = match event {
-                    JobEvent::Progress(p) => ("progress", JsValue::from_f64(f64::from(p))),
-                    JobEvent::Completed(url) => {
+                let name = match &event {
+                    JobEvent::Progress(_) => "progress",
+                    JobEvent::Completed(_) => {
                         // The feed's `completed` entry needs the minted URL: made here.
-                        let entry = self.state.borrow().job(&job_id).map(feed::job_completed);
-                        if let (Some(entry), Some(p)) = (entry, self.projects.upgrade()) {
-                            p.emit_feed(feed::Channel::Job, &entry);
+                        if let Some(p) = self.projects.upgrade().filter(|p| p.events.has("job")) {
+                            let entry = self.state.borrow().job(&job_id).map(feed::job_completed);
+                            if let Some(entry) = entry {
+                                p.emit_feed(feed::Channel::Job, &entry);
+                            }
                         }
-                        ("completed", js(&url))
+                        "completed"
                     }
-                    JobEvent::Failed(e) => ("failed", to_js(&e)),
+                    JobEvent::Failed(_) => "failed",
                     JobEvent::Updated(keys) => {
                         if keys.contains(&"previewUrl") {
                             let url = self
@@ -237,10 +248,19 @@ impl ProjectInner {
                                 );
                             }
                         }
-                        ("updated", js(&keys))
+                        "updated"
                     }
                 };
-                self.job_emitter(&job_id).emit(name, &arg);
+                // Only a job someone listens to has an emitter.
+                let emitter = self.job_events.borrow().get(&job_id).cloned();
+                if let Some(emitter) = emitter {
+                    emitter.emit_with(name, || match event {
+                        JobEvent::Progress(p) => JsValue::from_f64(f64::from(p)),
+                        JobEvent::Completed(url) => js(&url),
+                        JobEvent::Failed(e) => to_js(&e),
+                        JobEvent::Updated(keys) => js(&keys),
+                    });
+                }
             }
         }
     }

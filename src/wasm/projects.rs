@@ -42,7 +42,11 @@ impl std::fmt::Debug for ProjectsState {
 
 /// A serde value as a plain JS value (objects, not `Map`s).
 pub(crate) fn js<T: serde::Serialize + ?Sized>(v: &T) -> JsValue {
-    v.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+    // One JSON string across the boundary and the engine's `JSON.parse`: several times
+    // faster than building the object key by key from wasm, and no second serializer.
+    serde_json::to_string(v)
+        .ok()
+        .and_then(|s| js_sys::JSON::parse(&s).ok())
         .unwrap_or(JsValue::NULL)
 }
 
@@ -148,7 +152,7 @@ impl ProjectsState {
             crate::projects::feed::Channel::Project => "project",
             crate::projects::feed::Channel::Job => "job",
         };
-        self.events.emit(name, &js(entry));
+        self.events.emit_with(name, || js(entry));
     }
 
     fn fail_model_waiters(&self, error: &Error) {
@@ -174,11 +178,25 @@ impl Subscriber for ProjectsState {
         if kind == "changeNetwork" {
             self.available.borrow_mut().clear();
         }
-        if let Some((channel, entry)) = crate::projects::feed::socket_feed(kind, data) {
-            self.emit_feed(channel, &entry);
+        // The `project`/`job` feed entries are built only for listeners.
+        if self.events.has("project") || self.events.has("job") {
+            if let Some((channel, entry)) = crate::projects::feed::socket_feed(kind, data) {
+                self.emit_feed(channel, &entry);
+            }
         }
-        let projects: Vec<_> = self.projects.borrow().clone();
-        for p in projects {
+        // Only the project a frame names (by `jobID`) hears it: no walk over every
+        // project in flight for each frame.
+        let Some(id) = data.get("jobID").and_then(Value::as_str) else {
+            return;
+        };
+        let targets: Vec<_> = self
+            .projects
+            .borrow()
+            .iter()
+            .filter(|p| p.id == id)
+            .cloned()
+            .collect();
+        for p in targets {
             p.on_event(kind, data);
         }
     }

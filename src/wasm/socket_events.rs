@@ -74,7 +74,7 @@ impl Subscriber for SocketEventsState {
             }
             _ => {}
         }
-        self.events.emit(kind, &js(data));
+        self.events.emit_with(kind, || js(data));
     }
 
     fn on_connection_lost(self: Rc<Self>) {

@@ -13,4 +13,6 @@ export declare const MINIMAX_H3_FASTH3_FLFA2V_MODEL_ID = 'minimax-h3-fastvideo-i
 export declare const MINIMAX_H3_FASTH3_A2V_MODEL_ID = 'minimax-h3-fastvideo-int8_a2v_turbo';
 export declare const PIXAL3D_IMAGE_TO_3D_MODEL_ID = 'pixal3d_int8_i23d';
 export declare const PIXAL3D_MULTIVIEW_IMAGE_TO_3D_MODEL_ID = 'pixal3d_multiview_int8_i23d';
+/** `originalCode` of the error a project fails with when the server has no record of it. */
+export declare const PROJECT_LOST_ORIGINAL_CODE: 'projectLost';
 export declare const PIXAL3D_ORBIT_VIEW_SLOTS: { readonly leftViewImage: 1; readonly backViewImage: 2; readonly rightViewImage: 3 };

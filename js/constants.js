@@ -22,6 +22,9 @@ export const MINIMAX_H3_FASTH3_A2V_MODEL_ID = 'minimax-h3-fastvideo-int8_a2v_tur
 export const PIXAL3D_IMAGE_TO_3D_MODEL_ID = 'pixal3d_int8_i23d';
 export const PIXAL3D_MULTIVIEW_IMAGE_TO_3D_MODEL_ID = 'pixal3d_multiview_int8_i23d';
 
+/** `originalCode` of the error a project fails with when the server has no record of it (see `isProjectLostError`). */
+export const PROJECT_LOST_ORIGINAL_CODE = 'projectLost';
+
 /** Pixal3D multi-view orbit views and their `contextImage<slot>` upload slots. */
 export const PIXAL3D_ORBIT_VIEW_SLOTS = Object.freeze({ leftViewImage: 1, backViewImage: 2, rightViewImage: 3 });
 

@@ -457,3 +457,108 @@ async fn a_video_request_without_its_workflows_assets_is_refused() {
     );
     assert_eq!(emu.state.projects.len(), 0, "neither project was admitted");
 }
+
+#[tokio::test]
+async fn a_project_finished_while_its_app_was_away_is_held_and_handed_over_once() {
+    let emu = start().await;
+    // A project of another app finishes with its socket up: nothing is held for it.
+    let mut present = connect_key(&emu, "present", API_KEY).await;
+    present.greeting().await;
+    let kept = uuid().to_uppercase();
+    present
+        .send("jobRequest", job_request(&kept, "kept", 1, 4))
+        .await;
+    loop {
+        let (d, _) = present.until("jobState").await;
+        if d["type"] == "jobCompleted" {
+            break;
+        }
+    }
+    // This app's socket goes away mid-project.
+    let mut away = connect_key(&emu, "away", API_KEY).await;
+    away.greeting().await;
+    let pid = uuid().to_uppercase();
+    away.send("jobRequest", job_request(&pid, "held", 2, 20))
+        .await;
+    away.until("jobProgress").await;
+    let (_, sync) = get(
+        &emu,
+        "/api/v1/artist/projects/sync?appId=away",
+        Some(API_KEY),
+    )
+    .await;
+    assert_eq!(sync["activeProjects"][0]["id"], pid.as_str(), "in flight");
+    away.close(1000).await;
+    let mut status = Value::Null;
+    for _ in 0..200 {
+        let (_, body) = get(&emu, &format!("/v2/projects/{pid}"), Some(API_KEY)).await;
+        status = body["data"]["project"]["status"].clone();
+        if status == "completed" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(status, "completed");
+    // The sync route lists it (read-only), scoped to the appId or for every appId.
+    for path in [
+        "/api/v1/artist/projects/sync?appId=away",
+        "/api/v1/artist/projects/sync",
+    ] {
+        let (code, body) = get(&emu, path, Some(API_KEY)).await;
+        assert_eq!(code, 200);
+        assert_eq!(body["activeProjects"], json!([]), "{path}");
+        let held = body["unclaimedCompletedProjects"].as_array().unwrap();
+        assert_eq!(held.len(), 1, "{path}: {held:?}");
+        assert_eq!(held[0]["id"], pid.as_str());
+        assert_eq!(held[0]["appId"], "away");
+        assert_eq!(held[0]["status"], "completed");
+        assert!(body["serverTime"].is_u64());
+    }
+    let (_, other) = get(
+        &emu,
+        "/api/v1/artist/projects/sync?appId=present",
+        Some(API_KEY),
+    )
+    .await;
+    assert_eq!(other["unclaimedCompletedProjects"], json!([]));
+    // The app's next `authenticated` hands it over, with its results and original request.
+    let mut back = connect_key(&emu, "away", API_KEY).await;
+    let (kind, auth) = back.event().await;
+    assert_eq!(kind, "authenticated");
+    assert_eq!(auth["activeProjects"], json!([]));
+    let held = auth["unclaimedCompletedProjects"].as_array().unwrap();
+    assert_eq!(held.len(), 1);
+    let record = &held[0];
+    assert_eq!(record["id"], pid.as_str());
+    assert_eq!(record["imageCount"], 2);
+    assert_eq!(record["model"]["type"], "image");
+    assert_eq!(record["sizePreset"], "custom");
+    let jobs = record["completedWorkerJobs"].as_array().unwrap();
+    assert_eq!(jobs.len(), 2);
+    for job in jobs {
+        assert_eq!(job["status"], "jobCompleted");
+        assert!(job["imgID"].as_str().is_some_and(|s| !s.is_empty()));
+    }
+    use base64::Engine as _;
+    let request = base64::engine::general_purpose::STANDARD
+        .decode(record["clientRequestData"].as_str().unwrap())
+        .unwrap();
+    let request: Value = serde_json::from_slice(&request).unwrap();
+    assert_eq!(request["jobID"], pid.as_str());
+    assert_eq!(request["keyFrames"][0]["positivePrompt"], "held");
+    // Delivered once: neither the sync route nor the next `authenticated` has it again.
+    let (_, after) = get(
+        &emu,
+        "/api/v1/artist/projects/sync?appId=away",
+        Some(API_KEY),
+    )
+    .await;
+    assert_eq!(after["unclaimedCompletedProjects"], json!([]));
+    back.close(1000).await;
+    let mut again = connect_key(&emu, "away", API_KEY).await;
+    let (_, auth) = again.event().await;
+    assert_eq!(auth["unclaimedCompletedProjects"], json!([]));
+    // Another account sees none of it.
+    let (_, theirs) = get(&emu, "/api/v1/artist/projects/sync", Some(OTHER_KEY)).await;
+    assert_eq!(theirs["unclaimedCompletedProjects"], json!([]));
+}

@@ -7,6 +7,7 @@ pub mod job;
 pub(crate) mod js;
 pub mod media;
 pub mod params;
+pub mod recovered;
 pub mod recovery;
 pub mod request;
 pub mod rules;

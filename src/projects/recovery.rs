@@ -257,7 +257,7 @@ pub fn is_stale(last_alive_ms: f64, now_ms: f64, tuning: &Tuning) -> bool {
 pub fn project_lost_error() -> Error {
     Error::Job {
         code: 0,
-        original_code: Some("projectLost".into()),
+        original_code: Some(super::recovered::PROJECT_LOST_ORIGINAL_CODE.into()),
         message: "The server has no record of this generation. It may have been interrupted by a restart — please try again.".into(),
     }
 }

@@ -20,6 +20,7 @@ mod helpers;
 mod project;
 mod projects;
 mod projects_extra;
+mod projects_recovery;
 mod recovery;
 mod replay;
 mod rest;

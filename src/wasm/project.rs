@@ -71,6 +71,8 @@ pub(crate) struct ProjectInner {
     media: MediaKind,
     output_format: Option<String>,
     request: Value,
+    /// Rebuilt from a server snapshot instead of created here (`Project.recovered`).
+    recovered: std::cell::Cell<bool>,
 }
 
 impl std::fmt::Debug for ProjectInner {
@@ -104,7 +106,23 @@ impl ProjectInner {
             media,
             output_format,
             request,
+            recovered: std::cell::Cell::new(false),
         })
+    }
+
+    /// Marks a project rebuilt from a server snapshot (`recovered: true`).
+    pub(crate) fn mark_recovered(&self) {
+        self.recovered.set(true);
+    }
+
+    /// `waitForCompletion()` without a signal (recovery awaits a rebuilt project's URLs).
+    pub(crate) fn completion_promise(self: &Rc<Self>) -> Promise {
+        self.wait(JsValue::UNDEFINED)
+    }
+
+    /// The result URLs so far.
+    pub(crate) fn result_urls(&self) -> Vec<String> {
+        self.state.borrow().result_urls()
     }
 
     pub(crate) fn job_emitter(&self, job_id: &str) -> Rc<Emitter> {
@@ -580,6 +598,14 @@ impl Project {
     #[wasm_bindgen(getter)]
     pub fn params(&self) -> JsValue {
         js(&self.inner.params)
+    }
+
+    /// `true` when the project was rebuilt from a server snapshot (after a reconnect, a
+    /// restart or in another process with the same appId) instead of created by this
+    /// client; its `params` are rebuilt from the original request, without reference media.
+    #[wasm_bindgen(getter)]
+    pub fn recovered(&self) -> bool {
+        self.inner.recovered.get()
     }
 
     /// `image`, `video` or `audio`.

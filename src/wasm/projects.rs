@@ -762,7 +762,8 @@ impl ProjectsApi {
         abortable(p, signal, "estimateAudioCost")
     }
 
-    /// Listens for `availableModels`, `project` and `job` events.
+    /// Listens for `availableModels`, `project` and `job` events, and the recovery events
+    /// `projectsSynced`, `activeProjectsRecovered` and `completedProjectsRecovered`.
     pub fn on(&self, event: &str, listener: Function) -> Function {
         self.shared
             .projects

@@ -5,17 +5,26 @@
 //! credentials kept. The decisions are [`crate::projects::recovery`]'s; this is the I/O.
 
 use super::glue;
+use super::project::MediaKind;
 use super::project::ProjectInner;
 use super::projects::ProjectsState;
-use crate::projects::recovery::{
-    self as rules, after_live_lookup, after_record_lookup, Delivery, Listed, Lookup, Resolution,
-    Tuning,
+use crate::projects::recovered::{
+    self as public, missing_verdict, plan_sync, SyncReason, SyncResult, SyncStep, Verdict,
 };
+use crate::projects::recovery::{
+    self as rules, after_live_lookup, after_record_lookup, Delivery, Lookup, Resolution, Tuning,
+};
+use crate::Error;
+use js_sys::{Array, Promise};
 use serde_json::{json, Value};
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
-use wasm_bindgen_futures::{spawn_local, JsFuture};
+use wasm_bindgen::JsValue;
+use wasm_bindgen_futures::{future_to_promise, spawn_local, JsFuture};
+
+/// How long a sync waits for the result URLs of a project that finished while away.
+const RECOVERED_URLS_TIMEOUT_MS: f64 = 30_000.0;
 
 /// What the client tracks about one project's delivery and liveness.
 #[derive(Debug, Clone, Default)]
@@ -26,6 +35,33 @@ struct Track {
     strikes: u32,
     checking: bool,
     awaiting_resubmit: bool,
+}
+
+/// What a lookup did with a tracked project (its list in the sync result).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    /// Still in flight.
+    Active,
+    /// Replayed from a finished record.
+    Completed,
+    /// Failed as lost.
+    Lost,
+    /// No verdict.
+    Unverified,
+    /// Settled meanwhile, or another lookup has it.
+    Skipped,
+}
+
+impl Outcome {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Completed => "completed",
+            Self::Lost => "lost",
+            Self::Unverified => "unverified",
+            Self::Skipped => "skipped",
+        }
+    }
 }
 
 /// Recovery state of one client.
@@ -40,6 +76,12 @@ pub(crate) struct Recovery {
     authenticated_count: Cell<u32>,
     /// Bumped per scheduled recheck; only the latest runs.
     recheck: Cell<u32>,
+    /// Every project this client created or rebuilt: a snapshot never rebuilds one of them
+    /// again (a finished project is announced once per client).
+    known: RefCell<HashSet<String>>,
+    /// The latest sync's completion: syncs run one after another, so two snapshots never
+    /// interleave their replays.
+    chain: RefCell<Option<Promise>>,
 }
 
 impl Recovery {
@@ -81,6 +123,10 @@ impl ProjectsState {
 
     /// The `jobRequest` of `id` went out on the current connection.
     pub(crate) fn note_sent(self: &Rc<Self>, id: &str) {
+        self.recovery
+            .known
+            .borrow_mut()
+            .insert(id.to_ascii_uppercase());
         let (generation, now) = (self.client.generation(), self.client.now());
         self.track(id, |t| {
             t.delivery.sent_on = Some(generation);
@@ -195,14 +241,10 @@ impl ProjectsState {
                 self.resend(&p, false);
             }
         }
-        if !self.unfinished().is_empty() {
-            let snapshot = if rules::has_snapshot(data) {
-                Some(data.clone())
-            } else {
-                None
-            };
-            self.spawn_reconcile(snapshot, self.client.now());
-        }
+        // Every `authenticated` reconciles (5.54): tracked projects are replayed or looked up,
+        // projects of this appId the client does not know are rebuilt.
+        let snapshot = rules::has_snapshot(data).then(|| data.clone());
+        self.spawn_sync(snapshot, SyncReason::Authenticated);
     }
 
     /// The socket opened: without `authenticated` shortly, pull the snapshot over HTTP.
@@ -211,8 +253,8 @@ impl ProjectsState {
         let me = self.clone();
         spawn_local(async move {
             let _ = sleep(me.recovery.tuning.authenticated_grace_ms).await;
-            if me.recovery.authenticated_count.get() == count && !me.unfinished().is_empty() {
-                me.spawn_reconcile(None, me.client.now());
+            if me.recovery.authenticated_count.get() == count && !me.client.is_disposed() {
+                me.spawn_sync(None, SyncReason::Connected);
             }
         });
     }
@@ -240,81 +282,354 @@ impl ProjectsState {
             let _ = sleep(delay_ms.max(0.0) + 250.0).await;
             if me.recovery.recheck.get() == n && me.client.is_ready() && !me.unfinished().is_empty()
             {
-                me.spawn_reconcile(None, me.client.now());
+                me.spawn_sync(None, SyncReason::Recheck);
             }
         });
     }
 
-    /// Reconciles with `snapshot`, or with `GET /api/v1/artist/projects/sync` when `None`.
-    fn spawn_reconcile(self: &Rc<Self>, snapshot: Option<Value>, requested_at: f64) {
+    /// A background sync: a failure is an `error` event and a log line (the watchdog and the
+    /// next reconnect try again).
+    fn spawn_sync(self: &Rc<Self>, snapshot: Option<Value>, reason: SyncReason) {
         let me = self.clone();
         spawn_local(async move {
-            let snapshot = match snapshot {
-                Some(s) => s,
-                None => {
-                    let path = format!(
-                        "/api/v1/artist/projects/sync?appId={}",
-                        js_sys::encode_uri_component(&me.client.app_id)
-                    );
-                    match me.client.socket_get(&path).await {
-                        Ok(s) => s,
-                        Err(e) => {
-                            // Background failure: the watchdog tries again later.
-                            me.client.log(2, &format!("project sync failed: {e}"));
-                            me.client.events.emit("error", &super::errors::to_js(&e));
-                            return;
-                        }
-                    }
-                }
-            };
-            me.reconcile(&snapshot, requested_at).await;
+            if let Err(e) = me.sync(snapshot, reason, None).await {
+                me.client.log(2, &format!("project sync failed: {e}"));
+                me.client.events.emit("error", &super::errors::to_js(&e));
+            }
         });
     }
 
-    async fn reconcile(self: &Rc<Self>, snapshot: &Value, requested_at: f64) {
+    /// Reconciles with `snapshot`, or with `GET /api/v1/artist/projects/sync?appId=` when
+    /// `None` (`projects.sync()`), then emits `activeProjectsRecovered`,
+    /// `completedProjectsRecovered` (when non-empty) and `projectsSynced`.
+    pub(crate) async fn sync(
+        self: &Rc<Self>,
+        snapshot: Option<Value>,
+        reason: SyncReason,
+        signal: Option<&JsValue>,
+    ) -> Result<SyncResult, Error> {
+        let requested_at = self.client.now();
+        let body = match snapshot {
+            Some(s) => s,
+            None => {
+                let path = format!(
+                    "/api/v1/artist/projects/sync?appId={}",
+                    js_sys::encode_uri_component(&self.client.app_id)
+                );
+                self.client.socket_get_with(&path, signal).await?
+            }
+        };
+        let snapshot = public::snapshot_from(&body);
+        let turn = super::glue::deferred();
+        let previous = self
+            .recovery
+            .chain
+            .replace(Some(super::glue::get(&turn, "promise").into()));
+        if let Some(previous) = previous {
+            // Settled with `undefined` only, never rejected.
+            let _ = JsFuture::from(previous).await;
+        }
+        let result = self.reconcile(snapshot, reason, requested_at).await;
+        super::glue::settle(&turn, true, &JsValue::UNDEFINED);
+        if !result.recovered_active.is_empty() {
+            self.events.emit(
+                "activeProjectsRecovered",
+                &super::projects::js(&result.recovered_active),
+            );
+        }
+        if !result.recovered_completed.is_empty() {
+            self.events.emit(
+                "completedProjectsRecovered",
+                &super::projects::js(&result.recovered_completed),
+            );
+        }
+        self.events
+            .emit("projectsSynced", &super::projects::js(&result.to_value()));
+        Ok(result)
+    }
+
+    /// `projects.resolveMissing(ids, {attempts, delayMs})`: the finished record of each id,
+    /// `attempts` times `delay_ms` apart while it is 404; then, for those still missing, the
+    /// socket's active list and the owner's live lookup decide. A tracked request that died
+    /// with its connection and that nobody knows is sent again (and reported `active`)
+    /// instead of being called lost. Nothing is failed here (`sync` does that).
+    pub(crate) async fn resolve_missing(
+        self: &Rc<Self>,
+        ids: Vec<String>,
+        attempts: u32,
+        delay_ms: f64,
+        signal: Option<&JsValue>,
+    ) -> Vec<(String, Verdict)> {
+        let path = |base: &str, id: &str| {
+            format!(
+                "{base}/{}",
+                js_sys::encode_uri_component(id)
+                    .as_string()
+                    .unwrap_or_default()
+            )
+        };
+        let mut records: HashMap<String, Result<Value, Error>> = HashMap::new();
+        let mut pending = ids.clone();
+        for attempt in 0..attempts.max(1) {
+            if pending.is_empty() {
+                break;
+            }
+            if attempt > 0 {
+                let _ = sleep(delay_ms).await;
+            }
+            if signal.is_some_and(super::abort::is_aborted) {
+                // The caller's promise has rejected already: no more lookups.
+                return Vec::new();
+            }
+            let mut still = Vec::new();
+            for id in pending {
+                let r = self
+                    .client
+                    .api_with("GET", &path("/v1/projects", &id), None, true, signal)
+                    .await;
+                if public::needs_more_than_record(&r) {
+                    still.push(id.clone());
+                }
+                records.insert(id, r);
+            }
+            pending = still;
+        }
+        let live = if pending.is_empty() {
+            None
+        } else {
+            self.live_list().await
+        };
+        let not_found = || {
+            Err(Error::Api {
+                status: 404,
+                error_code: 404,
+                message: "not looked up".into(),
+                retry_after: None,
+                details: None,
+            })
+        };
+        let mut out = Vec::new();
+        for id in ids {
+            let v1 = records.remove(&id).unwrap_or_else(not_found);
+            let listed = live.as_ref().and_then(|l| rules::live_listed(l, &id));
+            let v2 = if public::needs_more_than_record(&v1) && listed != Some(true) {
+                self.client
+                    .api_with("GET", &path("/v2/projects", &id), None, true, signal)
+                    .await
+            } else {
+                not_found()
+            };
+            let mut verdict = missing_verdict(&v1, listed, &v2);
+            if verdict == Verdict::Lost && self.resend_if_undelivered(&id) {
+                verdict = Verdict::Active;
+            }
+            out.push((id, verdict));
+        }
+        out
+    }
+
+    /// A tracked project nobody knows: sends it again when its request died with a dropped
+    /// connection ([`rules::may_resend`]); a project just (re)sent is still being admitted.
+    /// True when it is (again) on its way.
+    fn resend_if_undelivered(self: &Rc<Self>, id: &str) -> bool {
+        let Some(p) = self
+            .projects
+            .borrow()
+            .iter()
+            .find(|p| p.id.eq_ignore_ascii_case(id))
+            .cloned()
+        else {
+            return false;
+        };
+        if p.is_settled() {
+            return false;
+        }
+        let t = self.track(&p.id, |t| t.clone());
+        let now = self.client.now();
+        if t.awaiting_resubmit
+            || (t.delivery.resends > 0
+                && now - t.submitted_at < self.recovery.tuning.recently_created_grace_ms)
+        {
+            return true;
+        }
+        let delivery = Delivery {
+            admitted: p.is_admitted(),
+            finished: p.is_settled(),
+            ..t.delivery
+        };
+        if rules::may_resend(&delivery, self.client.generation(), self.client.is_ready()) {
+            self.resend(&p, true);
+            return true;
+        }
+        false
+    }
+
+    /// Rebuilds a project of this appId the client does not know from its snapshot entry:
+    /// tracked from now on (`recovered: true`), replayed to the entry's state.
+    fn rehydrate(self: &Rc<Self>, record: &Value) -> Option<Rc<ProjectInner>> {
+        let params = public::params_from_recovered(record);
+        let config = public::project_config(record, &params)?;
+        let media = match public::media_type(record) {
+            public::MediaType::Image => MediaKind::Image,
+            public::MediaType::Video => MediaKind::Video,
+            public::MediaType::Audio => MediaKind::Audio,
+        };
+        let request = public::decode_client_request_data(record.get("clientRequestData"))
+            .map_or(Value::Null, Value::Object);
+        let output_format = params
+            .get("outputFormat")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        let id = config.id.clone();
+        let inner = ProjectInner::new(
+            id.clone(),
+            config,
+            self.client.clone(),
+            self,
+            params,
+            media,
+            output_format,
+            request,
+        );
+        inner.mark_recovered();
+        self.projects.borrow_mut().push(inner.clone());
+        self.recovery.known.borrow_mut().insert(id.clone());
+        let (generation, now) = (self.client.generation(), self.client.now());
+        // Admitted by definition: never sent again, only looked up.
+        self.track(&id, |t| {
+            t.delivery.sent_on = Some(generation);
+            t.delivery.admitted = true;
+            t.submitted_at = now;
+            t.last_alive = now;
+        });
+        self.ensure_watchdog();
+        self.client.log(
+            3,
+            &format!("recovered project {id} from the server's snapshot"),
+        );
+        inner.replay(record);
+        Some(inner)
+    }
+
+    async fn reconcile(
+        self: &Rc<Self>,
+        snapshot: Value,
+        reason: SyncReason,
+        requested_at: f64,
+    ) -> SyncResult {
+        let mut result = SyncResult::new(reason, snapshot.clone());
+        let tracked: Vec<Rc<ProjectInner>> = self.projects.borrow().clone();
+        let find = |id: &str| tracked.iter().find(|p| p.id.eq_ignore_ascii_case(id));
+        let plan = {
+            let known = self.recovery.known.borrow();
+            plan_sync(
+                &snapshot,
+                |id| find(id).map(|p| p.is_settled()),
+                |id| known.contains(id),
+            )
+        };
+        let mut awaited: Vec<(Value, Rc<ProjectInner>)> = Vec::new();
+        for step in &plan.steps {
+            match step {
+                SyncStep::Replay {
+                    id,
+                    record,
+                    completed,
+                } => {
+                    let Some(p) = find(id) else { continue };
+                    self.note_alive(&p.id);
+                    p.replay(record);
+                    if *completed {
+                        result.completed.push(p.id.clone());
+                    } else {
+                        if p.cancel_pending() && !p.is_settled() {
+                            // Still running: the cancel may have died with the old connection.
+                            p.resend_cancel();
+                        }
+                        result.active.push(p.id.clone());
+                    }
+                }
+                SyncStep::RehydrateActive(record) => {
+                    if self.rehydrate(record).is_some() {
+                        result.recovered_active.push((*record).clone());
+                    }
+                }
+                SyncStep::RehydrateCompleted(record) => {
+                    if let Some(p) = self.rehydrate(record) {
+                        awaited.push(((*record).clone(), p));
+                    }
+                }
+            }
+        }
         let grace = self.recovery.tuning.recently_created_grace_ms;
         let mut missing = Vec::new();
         let mut judge_at: Option<f64> = None;
         for p in self.unfinished() {
-            match rules::listed(snapshot, &p.id) {
-                Listed::Active(record) => {
-                    self.note_alive(&p.id);
-                    p.replay(record);
-                    if p.cancel_pending() && !p.is_settled() {
-                        // Still running: the cancel may have died with the old connection.
-                        p.resend_cancel();
-                    }
-                }
-                Listed::Completed(record) => {
-                    self.note_alive(&p.id);
-                    p.replay(record);
-                }
-                Listed::Unlisted => {
-                    let t = self.track(&p.id, |t| t.clone());
-                    if t.awaiting_resubmit || t.checking {
-                        continue;
-                    }
-                    if t.submitted_at > requested_at - grace {
-                        let at = t.submitted_at + grace;
-                        judge_at = Some(judge_at.map_or(at, |j: f64| j.max(at)));
-                    } else {
-                        missing.push(p);
-                    }
-                }
+            if plan.listed.iter().any(|id| id.eq_ignore_ascii_case(&p.id)) {
+                continue;
+            }
+            let t = self.track(&p.id, |t| t.clone());
+            if t.awaiting_resubmit || t.checking {
+                continue;
+            }
+            if t.submitted_at > requested_at - grace {
+                let at = t.submitted_at + grace;
+                judge_at = Some(judge_at.map_or(at, |j: f64| j.max(at)));
+            } else {
+                missing.push(p);
             }
         }
         if let Some(at) = judge_at {
             self.schedule_recheck(at - self.client.now());
         }
-        if missing.is_empty() {
-            return;
+        // The lookups of the missing projects and the result URLs of the projects that
+        // finished while away, all at once.
+        let live = if missing.is_empty() {
+            None
+        } else {
+            self.live_list().await
+        };
+        let waits: Array = Array::new();
+        for p in &missing {
+            let (me, p, live) = (self.clone(), p.clone(), live.clone());
+            waits.push(&future_to_promise(async move {
+                let outcome = me.check(&p, live, false).await;
+                Ok(JsValue::from_str(outcome.as_str()))
+            }));
         }
-        let live = self.live_list().await;
-        for p in missing {
-            let me = self.clone();
-            let live = live.clone();
-            spawn_local(async move { me.check(&p, live, false).await });
+        for (_, p) in &awaited {
+            let timeout = JsValue::from_str("timeout");
+            let done = super::glue::with_timeout(
+                &p.completion_promise(),
+                RECOVERED_URLS_TIMEOUT_MS,
+                &timeout,
+            );
+            // Settles either way: a failed or late project is announced with what it has.
+            waits.push(&future_to_promise(async move {
+                let _ = JsFuture::from(done).await;
+                Ok(JsValue::UNDEFINED)
+            }));
         }
+        let outcomes = JsFuture::from(Promise::all(&waits))
+            .await
+            .map(|v| Array::from(&v))
+            .unwrap_or_default();
+        for (p, outcome) in missing.iter().zip(outcomes.iter()) {
+            let list = match outcome.as_string().as_deref() {
+                Some("active") => &mut result.active,
+                Some("completed") => &mut result.completed,
+                Some("lost") => &mut result.lost,
+                Some("unverified") => &mut result.unverified,
+                _ => continue,
+            };
+            list.push(p.id.clone());
+        }
+        for (record, p) in &awaited {
+            result
+                .recovered_completed
+                .push(public::completed_recovered(record, &p.result_urls()));
+        }
+        result
     }
 
     /// `GET /api/v1/artist/projects/active` (`None`: unreadable).
@@ -333,9 +648,9 @@ impl ProjectsState {
         p: &Rc<ProjectInner>,
         live: Option<Rc<Result<Value, crate::Error>>>,
         watchdog: bool,
-    ) {
+    ) -> Outcome {
         if self.track(&p.id, |t| std::mem::replace(&mut t.checking, true)) {
-            return;
+            return Outcome::Skipped;
         }
         let submitted_at = self.track(&p.id, |t| t.submitted_at);
         let verdict = self.resolve(p, live).await;
@@ -344,7 +659,7 @@ impl ProjectsState {
             t.submitted_at != submitted_at || t.awaiting_resubmit
         });
         if p.is_settled() || resent_meanwhile {
-            return;
+            return Outcome::Skipped;
         }
         match verdict {
             Resolution::Active => {
@@ -352,13 +667,15 @@ impl ProjectsState {
                 if p.cancel_pending() && !watchdog {
                     p.resend_cancel();
                 }
+                Outcome::Active
             }
             Resolution::Replay(record) => {
                 self.note_alive(&p.id);
                 p.replay(&record);
+                Outcome::Completed
             }
             // The connection dropped while looking: the next `authenticated` decides.
-            Resolution::Missing if !self.client.is_ready() => {}
+            Resolution::Missing if !self.client.is_ready() => Outcome::Unverified,
             Resolution::Missing => {
                 let delivery = self.track(&p.id, |t| t.delivery);
                 let delivery = Delivery {
@@ -368,8 +685,10 @@ impl ProjectsState {
                 };
                 if rules::may_resend(&delivery, self.client.generation(), self.client.is_ready()) {
                     self.resend(p, true);
+                    Outcome::Active
                 } else if watchdog {
                     self.strike(p);
+                    Outcome::Unverified
                 } else {
                     self.client.log(
                         2,
@@ -384,12 +703,14 @@ impl ProjectsState {
                     );
                     self.forget_delivery(&p.id);
                     p.fail_with(rules::project_lost_error(), None);
+                    Outcome::Lost
                 }
             }
             Resolution::Unknown => {
                 if watchdog {
                     self.strike(p);
                 }
+                Outcome::Unverified
             }
         }
     }
@@ -505,7 +826,9 @@ impl ProjectsState {
             for p in due {
                 let me = self.clone();
                 let live = live.clone();
-                spawn_local(async move { me.check(&p, live, true).await });
+                spawn_local(async move {
+                    let _ = me.check(&p, live, true).await;
+                });
             }
         }
     }

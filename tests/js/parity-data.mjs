@@ -69,14 +69,7 @@ export const OFFICIAL = {
 /** Official members without a counterpart here, with the reason. */
 export const GAPS = {
   'root.ApiKeyAuthManager': 'auth managers are internal here (credentials live in the client)',
-  'root.PROJECT_LOST_ORIGINAL_CODE': 'project recovery is not exposed yet (in progress with the reliability work)',
-  'root.isProjectLostError': 'project recovery is not exposed yet (in progress with the reliability work)',
-  'root.projectParamsFromRecoveredProject': 'project recovery is not exposed yet (in progress with the reliability work)',
-  'ProjectsApi.sync': 'project recovery is not exposed yet (in progress with the reliability work)',
-  'ProjectsApi.listProjectsElsewhere': 'project recovery is not exposed yet (in progress with the reliability work)',
-  'ProjectsApi.resolveMissing': 'project recovery is not exposed yet (in progress with the reliability work)',
   'Project.startedAt': 'not on the Project entity yet',
-  'Project.recovered': 'project recovery is not exposed yet (in progress with the reliability work)',
   'Project.estimatedStartAt': 'not on the Project entity yet',
   'Project.queueStatus': 'not on the Project entity yet',
   'Job.lastFrameUrl': 'not on the Job entity yet',
@@ -112,20 +105,22 @@ export const PARTIAL = {
   'CreativeWorkflowsApi.start': 'a missing `data.workflow` rejects with a `TransportError` (`protocol error: …`), not a plain `Error`; workload `attribution` headers are not sent',
   'ProjectsApi.availableLoras': 'the 5-minute cache is per client (official: per module)',
   'ApiClient.logger': 'the `logger` given in the config; `undefined` when the SDK logs to the console',
+  'ProjectsApi.sync': 'tracked projects the snapshot does not list are looked up once (live lookup, the socket\'s active list, the record) instead of up to 4 record lookups 2.5 s apart, and called lost only when all three answered; a project this client created or rebuilt is never rebuilt again, also after it left `trackedProjects`',
+  'ProjectsApi.resolveMissing': '`lost` and `unknown` verdicts also carry an `error` (for `lost`, the project-lost `JobError` that `isProjectLostError` accepts); `lost` only when the record, the socket\'s active list and the live lookup all answered (official: also when the list or the lookup failed — here `unknown`); bad ids or options are a `ValidationError`',
   'ApiClient.socket': 'an event feed (`on`/`once`/`off`/`removeAllListeners`) with the methods listed below, not the WebSocket client object'
 };
 
 /** Where each group is tested (tests/js, tests/conformance). */
 export const TESTED = {
-  root: 'surface.test.mjs (helpers, constants), chat.test.mjs, conformance 13',
+  root: 'surface.test.mjs (helpers, constants), chat.test.mjs, recovery.test.mjs, conformance 13, 19',
   SogniClient: 'pkg.test.mjs, surface.test.mjs, conformance 01–18',
   'SogniClient (static)': 'every test',
   AccountApi: 'pkg.test.mjs, surface.test.mjs, conformance 02, 15, 18',
   CurrentAccount: 'pkg.test.mjs, surface.test.mjs, conformance 15',
-  ProjectsApi: 'pkg.test.mjs, video-audio.test.mjs, surface.test.mjs, conformance 01–08, 16',
+  ProjectsApi: 'pkg.test.mjs, video-audio.test.mjs, surface.test.mjs, recovery.test.mjs, conformance 01–08, 16, 19',
   PersonalLoras: 'surface.test.mjs, conformance 16',
   ReusableUploads: 'surface.test.mjs, conformance 16',
-  Project: 'pkg.test.mjs, conformance 01–08',
+  Project: 'pkg.test.mjs, recovery.test.mjs, conformance 01–08, 19',
   Job: 'pkg.test.mjs, conformance 01–08',
   'Job (static)': '–',
   ChatApi: 'chat.test.mjs, conformance 09–12',

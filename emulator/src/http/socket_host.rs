@@ -174,22 +174,23 @@ pub async fn active_projects(
     Ok(Json(json!({"projects": ids})))
 }
 
-/// `GET /api/v1/artist/projects/sync[?appId=]`: recovery snapshot for reconnecting clients.
+/// `GET /api/v1/artist/projects/sync[?appId=]`: recovery snapshot for reconnecting clients —
+/// the caller's in-flight projects and those held since they finished while their appId had
+/// no socket (`RecoveredProject` records), of one appId or, without `appId`, of every one.
 pub async fn sync_projects(
     State(state): Shared,
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Json<Value>, ApiError> {
     let account = caller(&state, &headers)?;
-    let active: Vec<Value> = state
-        .projects
-        .active_of(&account.address, q.get("appId").map(String::as_str))
-        .iter()
-        .map(|p| p.recovered_json())
-        .collect();
+    let app_id = q.get("appId").map(String::as_str).filter(|a| !a.is_empty());
+    let records = |list: Vec<Arc<crate::jobs::project::Project>>| -> Vec<Value> {
+        list.iter().map(|p| p.recovered_json()).collect()
+    };
     Ok(Json(json!({
-        "activeProjects": active,
-        "unclaimedCompletedProjects": [],
+        "activeProjects": records(state.projects.active_of(&account.address, app_id)),
+        // Read-only: what the next `authenticated` of the appId will hand over.
+        "unclaimedCompletedProjects": records(state.projects.unclaimed_of(&account.address, app_id)),
         "serverTime": crate::jobs::project::now_ms(),
     })))
 }

@@ -108,7 +108,13 @@ pub struct ProjectState {
     pub ended_ms: Option<u64>,
     /// Amount charged so far, in millionths.
     pub charged: i64,
+    /// Finished while its appId had no socket: handed to that appId's next `authenticated`
+    /// (once) until this time (ms), and listed by the sync route meanwhile.
+    pub unclaimed_until: Option<u64>,
 }
+
+/// How long a project that finished while its appId was away is held for it (1 hour).
+pub const UNCLAIMED_HOLD_MS: u64 = 3_600_000;
 
 /// One project.
 #[derive(Debug)]
@@ -143,6 +149,7 @@ impl Project {
                 jobs: Vec::new(),
                 ended_ms: None,
                 charged: 0,
+                unclaimed_until: None,
             }),
             cancel: watch::channel(false).0,
         }
@@ -230,16 +237,48 @@ impl Project {
     pub fn recovered_json(&self) -> Value {
         use base64::Engine as _;
         let mut v = self.record_json(false);
-        let request = serde_json::to_vec(&self.request.raw).unwrap_or_default();
+        let raw = &self.request.raw;
+        let request = serde_json::to_vec(raw).unwrap_or_default();
+        let media = self.request.media.as_str();
         v["appId"] = json!(self.app_id);
         v["clientRequestData"] = json!(base64::engine::general_purpose::STANDARD.encode(request));
         v["width"] = json!(self.request.width);
         v["height"] = json!(self.request.height);
+        v["model"]["type"] = json!(media);
+        if media != "image" {
+            v["modelType"] = json!(media);
+        }
+        if let Some(video) = &self.request.video {
+            v["videoFrames"] = json!(video.frames);
+            v["videoFps"] = json!(video.fps);
+        }
+        if let Some(preset) = raw
+            .pointer("/keyFrames/0/sizePreset")
+            .filter(|p| p.is_string())
+        {
+            v["sizePreset"] = preset.clone();
+        }
+        for key in ["appSource", "billingMode"] {
+            if let Some(value) = raw.get(key).filter(|x| x.is_string()) {
+                v[key] = value.clone();
+            }
+        }
         v["tokenType"] = json!(match self.request.token_type {
             crate::accounts::TokenType::Spark => "spark",
             crate::accounts::TokenType::Sogni => "sogni",
         });
         v
+    }
+
+    /// The project finished while its appId had no socket: hold it for that appId.
+    pub fn hold_unclaimed(&self) {
+        self.state.lock().unwrap().unclaimed_until = Some(now_ms() + UNCLAIMED_HOLD_MS);
+    }
+
+    /// Is the project held for its appId (finished while away, not yet delivered)?
+    pub fn is_unclaimed(&self, now: u64) -> bool {
+        let st = self.state.lock().unwrap();
+        st.status.finished() && st.unclaimed_until.is_some_and(|t| t > now)
     }
 }
 
@@ -280,6 +319,34 @@ impl ProjectStore {
             .filter(|p| !p.status().finished())
             .cloned()
             .collect()
+    }
+
+    /// `owner`'s finished projects held for their appId (optionally one appId), oldest
+    /// first. Read-only: the sync route lists them as long as they are held.
+    pub fn unclaimed_of(&self, owner: &str, app_id: Option<&str>) -> Vec<Arc<Project>> {
+        let now = now_ms();
+        let mut out: Vec<Arc<Project>> = self
+            .projects
+            .lock()
+            .unwrap()
+            .values()
+            .filter(|p| p.owner.address.eq_ignore_ascii_case(owner))
+            .filter(|p| app_id.is_none_or(|a| a == p.app_id))
+            .filter(|p| p.is_unclaimed(now))
+            .cloned()
+            .collect();
+        out.sort_by_key(|p| p.created_ms);
+        out
+    }
+
+    /// [`Self::unclaimed_of`] one appId, delivered: they are no longer held (an
+    /// `authenticated` hands each one over once).
+    pub fn claim_unclaimed(&self, owner: &str, app_id: &str) -> Vec<Arc<Project>> {
+        let claimed = self.unclaimed_of(owner, Some(app_id));
+        for p in &claimed {
+            p.state.lock().unwrap().unclaimed_until = None;
+        }
+        claimed
     }
 
     /// How many projects have ever been submitted.

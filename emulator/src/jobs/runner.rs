@@ -12,11 +12,11 @@ use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Sends an event to the project's current connection (if the client is connected).
-fn emit(state: &AppState, project: &Project, kind: &str, data: Value) {
+/// Sends an event to the project's current connection; false when its appId has none.
+fn emit(state: &AppState, project: &Project, kind: &str, data: Value) -> bool {
     state
         .registry
-        .send(&project.owner.address, &project.app_id, kind, &data);
+        .send(&project.owner.address, &project.app_id, kind, &data)
 }
 
 /// Sleeps for `d`, or returns false early when the project is cancelled.
@@ -118,12 +118,17 @@ pub async fn run_project(state: Arc<AppState>, project: Arc<Project>) {
     st.status = ProjectStatus::Completed;
     st.ended_ms = Some(now_ms());
     drop(st);
-    emit(
+    let delivered = emit(
         &state,
         &project,
         "jobState",
         json!({"type": "jobCompleted", "jobID": req.project_id}),
     );
+    if !delivered {
+        // Finished while its appId had no socket: the appId's next `authenticated` gets it
+        // in `unclaimedCompletedProjects` (within the hour).
+        project.hold_unclaimed();
+    }
 }
 
 fn set_job(project: &Project, index: u32, f: impl FnOnce(&mut JobRecord)) {

@@ -188,7 +188,14 @@ impl Session {
                     .iter()
                     .map(|p| p.recovered_json())
                     .collect::<Vec<_>>(),
-                "unclaimedCompletedProjects": [],
+                // Finished while this appId had no socket: delivered here, once.
+                "unclaimedCompletedProjects": self
+                    .state
+                    .projects
+                    .claim_unclaimed(&a.address, &self.app_id)
+                    .iter()
+                    .map(|p| p.recovered_json())
+                    .collect::<Vec<_>>(),
                 "activeLLMJobIDs": self.state.chat.active_job_ids(&a.address, &self.app_id),
                 "isMainnet": true,
                 "accountWasMigrated": false,

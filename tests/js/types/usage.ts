@@ -133,3 +133,23 @@ export async function surface(sogni: SogniClient, file: Blob): Promise<string> {
   const limited: boolean = isSubscriptionLimitError(SUBSCRIPTION_ERROR_CODES.SUBSCRIPTION_FEATURE_REQUIRES_UPGRADE);
   return `${resumed.resumed} ${again.reseed.clonedFromRunId} ${nextCursor} ${t.id} ${written.runId} ${rows.length} ${alerts.length} ${sub.status} ${when.getTime()} ${rewards.length} ${catalog.models.length} ${saved.id} ${frames.length} ${limited}`;
 }
+
+// Project recovery (5.54): sync, other app instances' projects, lost projects, rebuilt params.
+import {
+  PROJECT_LOST_ORIGINAL_CODE, isProjectLostError, projectParamsFromRecoveredProject,
+  type ProjectSyncResult, type RecoveredProject, type ProjectResolution, type CompletedRecoveredProject
+} from 'sogni-wasm';
+
+async function recovery(sogni: SogniClient): Promise<string> {
+  const synced: ProjectSyncResult = await sogni.projects.sync();
+  const manual = await sogni.projects.sync('manual', AbortSignal.timeout(5_000));
+  const elsewhere: RecoveredProject[] = await sogni.projects.listProjectsElsewhere();
+  const verdicts: Record<string, ProjectResolution> = await sogni.projects.resolveMissing(synced.lost);
+  await sogni.projects.resolveMissing(manual.unverified, { attempts: 1, delayMs: 0, signal: AbortSignal.timeout(1_000) });
+  const lost = Object.values(verdicts).filter((v) => v.state === 'lost' && isProjectLostError(v.error));
+  const again = await sogni.projects.create(projectParamsFromRecoveredProject(elsewhere[0]));
+  const recovered: boolean = again.recovered;
+  const done: CompletedRecoveredProject[] = synced.recoveredCompleted;
+  sogni.projects.on('completedProjectsRecovered', (list: CompletedRecoveredProject[]) => console.log(list[0].resultUrls));
+  return `${PROJECT_LOST_ORIGINAL_CODE} ${lost.length} ${recovered} ${done.length} ${isProjectLostError(again.error)}`;
+}

@@ -10,6 +10,7 @@
 
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
 
+pub mod attribution;
 pub mod auth;
 pub mod backoff;
 pub mod chat;

@@ -26,6 +26,10 @@ enum Entry {
         endpoint: String,
         query: Value,
     },
+    Connection {
+        app_id: String,
+        query: Value,
+    },
 }
 
 /// The log.
@@ -69,6 +73,14 @@ impl RequestLog {
         });
     }
 
+    /// Records the query of a socket connection (`appId`, `appSource`, attribution, …).
+    pub fn connection(&self, app_id: &str, query: &std::collections::HashMap<String, String>) {
+        self.push(Entry::Connection {
+            app_id: app_id.to_string(),
+            query: json!(query),
+        });
+    }
+
     /// Records an upload-URL request (`endpoint` is `image` or `media`) and its query.
     pub fn upload(&self, endpoint: &str, query: &std::collections::HashMap<String, String>) {
         let job_id = query.get("jobId").cloned().unwrap_or_default();
@@ -79,8 +91,9 @@ impl RequestLog {
         });
     }
 
-    /// `{jobRequests: [payload…], uploads: [{jobId, endpoint, query}…]}` for one app id: its
-    /// requests in arrival order and the upload-URL requests naming their project ids.
+    /// `{jobRequests: [payload…], uploads: [{jobId, endpoint, query}…], connections:
+    /// [query…]}` for one app id: its requests in arrival order, the upload-URL requests
+    /// naming their project ids and the query of each socket connection it opened.
     pub fn for_app(&self, app_id: &str) -> Value {
         let entries = self.entries.lock().unwrap();
         let requests: Vec<&Value> = entries
@@ -108,7 +121,14 @@ impl RequestLog {
                 _ => None,
             })
             .collect();
-        json!({"jobRequests": requests, "uploads": uploads})
+        let connections: Vec<&Value> = entries
+            .iter()
+            .filter_map(|e| match e {
+                Entry::Connection { app_id: a, query } if a == app_id => Some(query),
+                _ => None,
+            })
+            .collect();
+        json!({"jobRequests": requests, "uploads": uploads, "connections": connections})
     }
 }
 

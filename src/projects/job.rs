@@ -5,6 +5,7 @@
 
 use crate::protocol::events::JobResult;
 use crate::Error;
+use serde_json::Value;
 
 /// Lifecycle of one job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,6 +99,8 @@ pub struct JobState {
     pub last_frame_url: Option<String>,
     /// 5.54: delivered output format.
     pub output_format: Option<String>,
+    /// 5.54: worker-attested input/output hashes (`JobProvenance`), when the worker sent them.
+    pub provenance: Option<Value>,
     /// Expected completion time, ms since the epoch (from `jobETA`).
     pub eta: Option<f64>,
     /// Seconds left at the last ETA update (deprecated in the official SDK; kept).
@@ -139,6 +142,7 @@ impl JobState {
             preview_url: None,
             last_frame_url: None,
             output_format: None,
+            provenance: None,
             eta: None,
             eta_seconds: None,
             eta_started_at: None,
@@ -174,6 +178,20 @@ impl JobState {
     /// Progress in percent (0–100), see [`job_progress`].
     pub fn progress(&self, now_ms: f64) -> u32 {
         job_progress(self, now_ms)
+    }
+}
+
+/// The media a job's model produces (`Job.type`): `video`, `audio`, `model` (a 3D artifact)
+/// or `image`, from the project's type and the model ID.
+pub fn media_type(project_type: &str, model_id: &str) -> &'static str {
+    if project_type == "video" || crate::projects::video::is_video_model(model_id) {
+        "video"
+    } else if project_type == "audio" || crate::projects::audio::is_audio_model(model_id) {
+        "audio"
+    } else if crate::projects::params::is_model_artifact_model(model_id) {
+        "model"
+    } else {
+        "image"
     }
 }
 
@@ -324,6 +342,14 @@ mod tests {
         assert_eq!(project_progress(&[a.clone(), b], 2, false, 0.0), 75);
         assert_eq!(project_progress(&[], 0, false, 0.0), 0);
         assert_eq!(project_progress(&[], 2, true, 0.0), 100);
+    }
+
+    #[test]
+    fn media_types() {
+        assert_eq!(media_type("image", "flux1-schnell-fp8"), "image");
+        assert_eq!(media_type("video", "anything"), "video");
+        assert_eq!(media_type("audio", "ace_step_1.5"), "audio");
+        assert_eq!(media_type("image", "pixal3d_int8_i23d"), "model");
     }
 
     #[test]

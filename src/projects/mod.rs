@@ -1,6 +1,7 @@
 //! Media projects: parameters, the `jobRequest` they become, and the project/job state machines.
 
 pub mod audio;
+pub mod enhance;
 pub mod estimate;
 pub mod feed;
 pub mod job;

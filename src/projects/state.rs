@@ -705,6 +705,9 @@ impl ProjectState {
                     keys,
                 );
             }
+            if r.provenance.is_some() {
+                set(&mut j.provenance, r.provenance.clone(), "provenance", keys);
+            }
             set(&mut j.is_nsfw, r.triggered_nsfw_filter, "isNSFW", keys);
             set(&mut j.nsfw_detected, r.nsfw_detected, "nsfwDetected", keys);
             set(
@@ -830,6 +833,17 @@ impl ProjectState {
         {
             self.update_job(idx, now_ms, &mut out, |j, keys| {
                 set(&mut j.result_url, url, "resultUrl", keys)
+            });
+        }
+        out
+    }
+
+    /// A freshly signed URL of a job's exported last frame (`Job.getLastFrameUrl()`).
+    pub fn set_last_frame_url(&mut self, job_id: &str, url: String, now_ms: f64) -> Vec<Effect> {
+        let mut out = Vec::new();
+        if let Some(idx) = self.index_of(job_id) {
+            self.update_job(idx, now_ms, &mut out, |j, keys| {
+                set(&mut j.last_frame_url, Some(url), "lastFrameUrl", keys)
             });
         }
         out
@@ -994,7 +1008,10 @@ impl ProjectState {
             Some(JobStatus::Completed) => {
                 let result = record_result(&self.id, img, job);
                 match local {
-                    Some(idx) if finished => self.refill_url(idx, &result, now, out),
+                    Some(idx) if finished => {
+                        self.refresh_receipt(idx, job, &result, now, out);
+                        self.refill_url(idx, &result, now, out);
+                    }
                     _ => {
                         if let Some(name) = worker_name {
                             let Some(idx) = self.job_for(img, None, now, out) else {
@@ -1055,6 +1072,40 @@ impl ProjectState {
             }
             _ => {}
         }
+    }
+
+    /// A finished job takes the record's receipt fields when it carries them: the
+    /// exported last frame, the provenance hashes and the safety signals' sources.
+    fn refresh_receipt(
+        &mut self,
+        idx: usize,
+        job: &Value,
+        r: &wire::JobResult,
+        now: f64,
+        out: &mut Vec<Effect>,
+    ) {
+        let sources = job.get("nsfwSources").is_some_and(Value::is_array);
+        self.update_job(idx, now, out, |j, keys| {
+            if r.last_frame_url.is_some() {
+                set(
+                    &mut j.last_frame_url,
+                    r.last_frame_url.clone(),
+                    "lastFrameUrl",
+                    keys,
+                );
+            }
+            if r.provenance.is_some() {
+                set(&mut j.provenance, r.provenance.clone(), "provenance", keys);
+            }
+            if sources {
+                set(
+                    &mut j.nsfw_sources,
+                    r.nsfw_sources.clone(),
+                    "nsfwSources",
+                    keys,
+                );
+            }
+        });
     }
 
     /// A completed job the client holds without a URL gets one from a later record.
@@ -1379,6 +1430,7 @@ fn record_result(project_id: &str, img: &str, job: &Value) -> wire::JobResult {
         video_file: None,
         last_frame_url: str_of(get("lastFrameUrl")).or_else(|| nested("lastFrameUrl")),
         output_format: str_of(get("outputFormat")).or_else(|| nested("outputFormat")),
+        provenance: get("result").and_then(crate::protocol::provenance::job_provenance),
     }
 }
 

@@ -1148,3 +1148,88 @@ fn after_settling_unknown_jobs_are_dropped_and_the_answer_is_frozen() {
     assert_eq!(state.jobs().len(), 1);
     assert_eq!(state.completion(), answer);
 }
+
+// ------------------------------------------------------------------ receipts (5.54)
+
+const HASH: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+#[test]
+fn result_receipt_sets_provenance_last_frame_and_sources() {
+    let mut state = project(1, Some(4));
+    let out = run(
+        &mut state,
+        &[
+            started("J", 0),
+            (
+                "jobResult",
+                json!({"imgID":"J","performedStepCount":4,"sha256":HASH.to_uppercase(),
+                       "sourceImageSha256":"not-a-hash","lastFrameUrl":"https://cdn.example/J-last.png",
+                       "nsfwSources":["prompt"],"outputFormat":"mp4"}),
+            ),
+            completed(),
+        ],
+    );
+    assert_eq!(completions(&out).len(), 1);
+    let job = &state.jobs()[0];
+    assert_eq!(job.provenance, Some(json!({"sha256": HASH})));
+    assert_eq!(
+        job.last_frame_url.as_deref(),
+        Some("https://cdn.example/J-last.png")
+    );
+    assert_eq!(job.nsfw_sources, vec!["prompt".to_string()]);
+    assert_eq!(job.job_index, Some(0));
+    let updated: Vec<Vec<&str>> = job_events(&out, "J")
+        .into_iter()
+        .filter_map(|e| match e {
+            JobEvent::Updated(keys) => Some(keys),
+            _ => None,
+        })
+        .collect();
+    assert!(updated
+        .iter()
+        .any(|k| k.contains(&"provenance") && k.contains(&"lastFrameUrl")));
+}
+
+#[test]
+fn a_later_record_refreshes_the_receipt_of_a_finished_job() {
+    let mut state = project(1, Some(4));
+    run(&mut state, &[started("J", 0), result("J"), completed()]);
+    assert_eq!(state.jobs()[0].provenance, None);
+    let record = json!({"id": P, "status": "completed", "imageCount": 1, "stepCount": 4,
+        "completedWorkerJobs": [{"imgID": "J", "status": "jobCompleted", "performedSteps": 4,
+            "nsfwSources": ["image"], "lastFrameUrl": "https://cdn.example/J-frame.png",
+            "result": {"sha256": HASH, "outputFormat": "png"}}]});
+    let out = state.sync_from_record(&record, 9_000.0).unwrap();
+    let job = &state.jobs()[0];
+    assert_eq!(job.provenance, Some(json!({"sha256": HASH})));
+    assert_eq!(
+        job.last_frame_url.as_deref(),
+        Some("https://cdn.example/J-frame.png")
+    );
+    assert_eq!(job.nsfw_sources, vec!["image".to_string()]);
+    assert!(!job_events(&out, "J").is_empty());
+    // A record without a receipt keeps what the socket delivered.
+    let bare = json!({"id": P, "status": "completed",
+        "completedWorkerJobs": [{"imgID": "J", "status": "jobCompleted"}]});
+    state.sync_from_record(&bare, 9_100.0).unwrap();
+    assert_eq!(state.jobs()[0].provenance, Some(json!({"sha256": HASH})));
+    assert_eq!(state.jobs()[0].nsfw_sources, vec!["image".to_string()]);
+}
+
+#[test]
+fn a_refreshed_last_frame_url_is_an_update() {
+    let mut state = project(1, Some(4));
+    run(&mut state, &[started("J", 0), result("J"), completed()]);
+    let out = state.set_last_frame_url("j", "https://cdn.example/new.png".into(), 2_000.0);
+    assert_eq!(
+        job_events(&out, "J"),
+        vec![JobEvent::Updated(vec!["lastFrameUrl"])]
+    );
+    assert_eq!(
+        state.jobs()[0].last_frame_url.as_deref(),
+        Some("https://cdn.example/new.png")
+    );
+    assert!(state
+        .set_last_frame_url("nope", "x".into(), 2_001.0)
+        .is_empty());
+}

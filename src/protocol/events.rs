@@ -75,7 +75,11 @@ pub fn parse_event(kind: &str, data: &Value) -> Result<ServerEvent, Error> {
         "jobState" => ServerEvent::JobState(JobState::read(data)?),
         "jobProgress" => ServerEvent::JobProgress(body(kind, data)?),
         "jobETA" => ServerEvent::JobEta(body(kind, data)?),
-        "jobResult" => ServerEvent::JobResult(body(kind, data)?),
+        "jobResult" => {
+            let mut result: JobResult = body(kind, data)?;
+            result.provenance = super::provenance::job_provenance(data);
+            ServerEvent::JobResult(result)
+        }
         "jobError" => ServerEvent::JobError(body(kind, data)?),
         "jobRetry" => ServerEvent::JobRetry(body(kind, data)?),
         "artistCancelConfirmation" => ServerEvent::ArtistCancelConfirmation(body(kind, data)?),
@@ -329,6 +333,10 @@ pub struct JobResult {
     /// 5.54: the delivered output format.
     #[serde(rename = "outputFormat", default, deserialize_with = "string")]
     pub output_format: Option<String>,
+    /// 5.54: the worker-attested `JobProvenance` (see [`super::provenance::job_provenance`]);
+    /// filled in by [`parse_event`].
+    #[serde(skip)]
+    pub provenance: Option<Value>,
 }
 
 impl JobResult {

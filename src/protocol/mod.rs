@@ -2,3 +2,4 @@
 
 pub mod envelope;
 pub mod events;
+pub mod provenance;

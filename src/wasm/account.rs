@@ -147,7 +147,11 @@ impl AccountState {
 
     /// Forgets credentials and closes the socket, as a 401 does in the official client.
     pub(crate) fn clear_auth(&self) {
+        let was = self.client.is_authenticated();
         *self.client.rest.credentials.borrow_mut() = Credentials::None;
+        if was {
+            self.client.auth_updated(false);
+        }
         self.forget_subscription();
         self.update(
             json!({"username": null, "walletAddress": null, "email": null, "balance": null}),
@@ -227,6 +231,7 @@ impl AccountState {
 
     /// What happens whenever auth becomes true: connect the socket and load `me`.
     pub(crate) fn after_auth(self: &Rc<Self>) {
+        self.client.auth_updated(true);
         if !self.client.config.disable_socket.unwrap_or(false) {
             self.client.connect();
         }

@@ -50,6 +50,10 @@ pub(crate) struct ClientConfig {
     pub(crate) socket_event_subscriptions: Option<serde_json::Map<String, Value>>,
     #[serde(default)]
     pub(crate) app_source: Option<String>,
+    /// Connection and per-workload attribution defaults (`apiClient.attribution`).
+    #[serde(default)]
+    #[tsify(type = "SogniAttributionConfig")]
+    pub(crate) attribution: Option<Value>,
     /// Internal: recovery timings (`staleMs`, `authenticatedGraceMs`,
     /// `recentlyCreatedGraceMs`, `maxStrikes`, `offlinePollMs`, `resubmitTimeoutMs`), as the
     /// official `projects._recoveryTuning`; for tests.
@@ -106,6 +110,8 @@ pub(crate) struct Inner {
     disposed: Cell<bool>,
     ready_waiters: RefCell<Vec<js_sys::Object>>,
     pub(crate) events: Emitter,
+    /// `apiClient.auth`'s `updated` (true when credentials are set, false when dropped).
+    pub(crate) auth_events: Emitter,
     /// Why the last connection attempt failed or closed, for timeout messages.
     pub(crate) last_problem: RefCell<Option<String>>,
     /// The token refresh under way, shared by every caller that needs it.
@@ -205,6 +211,7 @@ impl Inner {
             disposed: Cell::new(false),
             ready_waiters: RefCell::new(Vec::new()),
             events: Emitter::default(),
+            auth_events: Emitter::default(),
             last_problem: RefCell::new(None),
             refreshing: RefCell::new(None),
             subscribers: RefCell::new(Vec::new()),
@@ -307,9 +314,19 @@ impl Inner {
         }
     }
 
+    /// Tells `apiClient.auth` listeners that credentials were set (`true`) or dropped.
+    pub(crate) fn auth_updated(&self, authenticated: bool) {
+        self.auth_events
+            .emit("updated", &JsValue::from_bool(authenticated));
+    }
+
     /// Drops the credentials and the socket (what waits on it fails as an auth error).
     pub(crate) fn auth_lost(self: &Rc<Self>) {
+        let was = self.is_authenticated();
         *self.rest.credentials.borrow_mut() = Credentials::None;
+        if was {
+            self.auth_updated(false);
+        }
         self.close_socket(Error::Closed {
             code: 4021,
             reason: "Authentication failed: the server refused the credentials".into(),
@@ -420,6 +437,14 @@ impl Inner {
             .filter(|s| !s.is_empty())
         {
             q.push(("appSource", src.to_string()));
+        }
+        let attribution = crate::attribution::client_attribution(self.config.attribution.as_ref());
+        if let Some(connection) = attribution.get("connection") {
+            for field in crate::attribution::CONNECTION_FIELDS {
+                if let Some(v) = connection.get(field).and_then(Value::as_str) {
+                    q.push((field, v.to_string()));
+                }
+            }
         }
         if let Some(subs) = &self.config.socket_event_subscriptions {
             let only_bools: serde_json::Map<String, Value> = subs

@@ -6,6 +6,7 @@ mod account_extra;
 #[cfg(feature = "wallet")]
 mod account_wallet;
 mod api;
+mod auth_manager;
 mod chat;
 mod chat_glue;
 mod chat_stream;
@@ -33,6 +34,7 @@ mod types;
 mod workflows;
 
 pub use api::{AccountApi, ApiClient, CurrentAccount, SogniClient};
+pub use auth_manager::{ApiKeyAuthManager, AuthManager, RestClient};
 pub use chat::{
     is_sogni_tool_call, parse_tool_call_arguments, ChatApi, ChatCompletions, ChatRunEventStream,
     ChatRuns, ChatTools, HostedChat,

@@ -33,6 +33,10 @@ extern "C" {
     pub type AbortSignal;
 }
 
+/// `startedAt`, `estimatedStartAt`, `queueStatus` and the 5.54 `Job` members.
+#[path = "project_extra.rs"]
+mod extra;
+
 /// How long `cancel()` waits for the server's confirmation (as 5.54).
 const CANCEL_TIMEOUT_MS: f64 = 120_000.0;
 
@@ -60,6 +64,10 @@ impl MediaKind {
 /// One tracked project.
 pub(crate) struct ProjectInner {
     pub(crate) id: String,
+    /// When this client created (or first learned about) the project, ms since the epoch.
+    started_at: f64,
+    /// `Job.enhance()` projects by job ID (the last one is the job's `enhancedImage`).
+    enhancements: RefCell<HashMap<String, Vec<extra::Enhancement>>>,
     state: RefCell<ProjectState>,
     client: Rc<Inner>,
     projects: Weak<ProjectsState>,
@@ -95,6 +103,8 @@ impl ProjectInner {
     ) -> Rc<Self> {
         Rc::new(Self {
             id,
+            started_at: client.now(),
+            enhancements: RefCell::new(HashMap::new()),
             state: RefCell::new(ProjectState::new(config)),
             client,
             projects: Rc::downgrade(projects),
@@ -549,10 +559,10 @@ impl Project {
         self.inner.state.borrow().queue_position() as f64
     }
 
-    /// Expected completion time (ms since the epoch), when known.
+    /// Expected completion time (the latest job ETA), when known.
     #[wasm_bindgen(getter)]
-    pub fn eta(&self) -> Option<f64> {
-        self.inner.state.borrow().eta()
+    pub fn eta(&self) -> Option<js_sys::Date> {
+        self.inner.state.borrow().eta().map(extra::date)
     }
 
     /// The failure, once failed.
@@ -656,6 +666,10 @@ impl Project {
         let jobs: Vec<Value> = st.jobs().iter().map(|j| job_json(j, now)).collect();
         js(&json!({
             "id": self.inner.id,
+            "startedAt": extra::iso(Some(self.inner.started_at)),
+            "estimatedStartAt": extra::iso(st.estimated_start_at()),
+            "queueStatus": st.queue_status().map(|q| q.as_str()),
+            "eta": extra::iso(st.eta()),
             "type": self.inner.media.as_str(),
             "status": st.status().as_str(),
             "progress": st.progress(now),
@@ -680,6 +694,14 @@ fn job_json(j: &JobState, now: f64) -> Value {
         "isNSFW": j.is_nsfw,
         "resultUrl": j.result_url,
         "previewUrl": j.preview_url,
+        "jobIndex": j.job_index,
+        "nsfwDetected": j.nsfw_detected,
+        "nsfwSources": j.nsfw_sources,
+        "lastFrameUrl": j.last_frame_url,
+        "provenance": j.provenance,
+        "etaSeconds": j.eta_seconds,
+        "eta": extra::iso(j.eta),
+        "etaRange": j.eta_range.map(|r| json!({"min": r.min, "max": r.max})),
     })
 }
 

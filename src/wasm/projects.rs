@@ -353,9 +353,21 @@ impl ProjectsState {
                 .map(|(_, _, v)| v.clone())
         };
         let project_id = glue::uuid_upper();
+        let workload = crate::attribution::resolve_workload(
+            self.client
+                .config
+                .attribution
+                .as_ref()
+                .and_then(|a| a.get("workload")),
+            json.get("attribution"),
+            Some(&project_id),
+        );
         let ctx = RequestContext {
             app_source: self.client.config.app_source.clone(),
-            attribution: Vec::new(),
+            attribution: crate::attribution::flat_fields(
+                workload.as_ref(),
+                &crate::attribution::WORKLOAD_FIELDS,
+            ),
         };
         // (upload path with query, value, content type, saved-upload binding)
         let mut uploads: Vec<(String, JsValue, Option<String>, Value)> = Vec::new();

@@ -68,38 +68,12 @@ export const OFFICIAL = {
 
 /** Official members without a counterpart here, with the reason. */
 export const GAPS = {
-  'root.ApiKeyAuthManager': 'auth managers are internal here (credentials live in the client)',
-  'Project.startedAt': 'not on the Project entity yet',
-  'Project.estimatedStartAt': 'not on the Project entity yet',
-  'Project.queueStatus': 'not on the Project entity yet',
-  'Job.lastFrameUrl': 'not on the Job entity yet',
-  'Job.getLastFrameUrl': 'not on the Job entity yet',
-  'Job.provenance': 'not on the Job entity yet',
-  'Job.hasResultMedia': 'not on the Job entity yet',
-  'Job.isWithheld': 'not on the Job entity yet',
-  'Job.type': 'not on the Job entity yet',
-  'Job.enhancedImage': 'not on the Job entity yet',
-  'Job.nsfwSources': 'not on the Job entity yet',
-  'Job.jobIndex': 'not on the Job entity yet',
-  'Job.etaRange': 'not on the Job entity yet',
-  'Job.eta': 'not on the Job entity yet',
-  'Job.getResultData': 'not on the Job entity yet',
-  'Job.enhance': 'not on the Job entity yet',
-  'Job (static).fromRaw': 'internal factory of the official entity',
-  'ApiClient.attribution': 'workload attribution is not supported',
-  'ApiClient.auth': 'auth managers are internal here',
-  'ApiClient.rest': 'the REST client is internal here',
-  'ApiKeyAuthManager.isAuthenticated': 'auth managers are internal here',
-  'ApiKeyAuthManager.authenticate': 'auth managers are internal here',
-  'ApiKeyAuthManager.clear': 'auth managers are internal here',
-  'ApiKeyAuthManager.authenticateRequest': 'auth managers are internal here',
-  'ApiKeyAuthManager.socketOptions': 'auth managers are internal here'
+  'Job (static).fromRaw': 'an internal factory (it takes the official SDK\'s internal `ProjectsApi` and `Logger`): jobs here are made by their project, from socket events and REST records (`project.jobs`)'
 };
 
 /** Members that exist but differ from the official ones. */
 export const PARTIAL = {
   'ProjectsApi.getAvailableModels': 'resolves with `{modelId: workerCount}`, not `AvailableModel[]`',
-  'Project.eta': 'a timestamp (ms), not a `Date`',
   'CurrentAccount.network': 'keeps the last network while disconnected (official: `null`)',
   'AccountApi.getWallet': 'a `Wallet` with `address` and `signTypedData` (official: an ethers `Wallet`)',
   'CreativeWorkflowsApi.start': 'a missing `data.workflow` rejects with a `TransportError` (`protocol error: …`), not a plain `Error`; workload `attribution` headers are not sent',
@@ -107,12 +81,19 @@ export const PARTIAL = {
   'ApiClient.logger': 'the `logger` given in the config; `undefined` when the SDK logs to the console',
   'ProjectsApi.sync': 'tracked projects the snapshot does not list are looked up once (live lookup, the socket\'s active list, the record) instead of up to 4 record lookups 2.5 s apart, and called lost only when all three answered; a project this client created or rebuilt is never rebuilt again, also after it left `trackedProjects`',
   'ProjectsApi.resolveMissing': '`lost` and `unknown` verdicts also carry an `error` (for `lost`, the project-lost `JobError` that `isProjectLostError` accepts); `lost` only when the record, the socket\'s active list and the live lookup all answered (official: also when the list or the lookup failed — here `unknown`); bad ids or options are a `ValidationError`',
+  'Job.enhance': 'a parent rendered at a custom size passes its `width`/`height` on (official: only `sizePreset`, so the enhancement renders at the model\'s default size); an unknown `strength` is a `ValidationError` `INVALID_STRENGTH` (official: read as `medium`); refusals are `ValidationError`s with codes (official: plain `Error`s); a trailing `signal`',
+  'Job.getResultData': 'no media is a `ValidationError` `NO_RESULT_MEDIA` (official: a plain `Error`); a kept URL that expired is minted again; a trailing `signal`',
+  'Job.provenance': 'from a REST record too it keeps only the `JobProvenance` fields (official: the record\'s raw `result` receipt)',
+  'ApiClient.auth': 'an `ApiKeyAuthManager` bound to the client for API-key clients (as officially); token and cookie clients get an `AuthManager` with the official `TokenAuthManager`/`CookieAuthManager` members (`kind` says which); `updated` also fires for sign-ins and sign-outs made through the client',
+  'ApiClient.rest': 'a `RestClient` (`baseUrl`, `auth`, `get(path, query?, signal?)`, `post(path, body?, {timeoutMs, headers, signal})`, `delete(path, signal?)`) over this SDK\'s REST layer; a path off the API host is a `ValidationError` `INVALID_PATH`; GETs are retried on 429/5xx',
+  'ApiClient.attribution': 'the connection attribution goes on the socket URL and the workload attribution on `projects.create`\'s `jobRequest`; chat, hosted chat and workflow requests do not carry it yet (official: they do)',
+  'ApiKeyAuthManager.authenticate': 'a key that is not a non-empty string is a `ValidationError` `INVALID_API_KEY`; a trailing `signal` (also on the other async members)',
   'ApiClient.socket': 'an event feed (`on`/`once`/`off`/`removeAllListeners`) with the methods listed below, not the WebSocket client object'
 };
 
 /** Where each group is tested (tests/js, tests/conformance). */
 export const TESTED = {
-  root: 'surface.test.mjs (helpers, constants), chat.test.mjs, recovery.test.mjs, conformance 13, 19',
+  root: 'surface.test.mjs (helpers, constants), chat.test.mjs, recovery.test.mjs, entities.test.mjs, conformance 13, 19, 20',
   SogniClient: 'pkg.test.mjs, surface.test.mjs, conformance 01–18',
   'SogniClient (static)': 'every test',
   AccountApi: 'pkg.test.mjs, surface.test.mjs, conformance 02, 15, 18',
@@ -120,8 +101,8 @@ export const TESTED = {
   ProjectsApi: 'pkg.test.mjs, video-audio.test.mjs, surface.test.mjs, recovery.test.mjs, conformance 01–08, 16, 19',
   PersonalLoras: 'surface.test.mjs, conformance 16',
   ReusableUploads: 'surface.test.mjs, conformance 16',
-  Project: 'pkg.test.mjs, recovery.test.mjs, conformance 01–08, 19',
-  Job: 'pkg.test.mjs, conformance 01–08',
+  Project: 'pkg.test.mjs, recovery.test.mjs, entities.test.mjs, conformance 01–08, 19, 20',
+  Job: 'pkg.test.mjs, entities.test.mjs, conformance 01–08, 20',
   'Job (static)': '–',
   ChatApi: 'chat.test.mjs, conformance 09–12',
   'chat.completions': 'chat.test.mjs, conformance 09–11',
@@ -135,9 +116,9 @@ export const TESTED = {
   ReplayApi: 'surface.test.mjs, conformance 14, 17',
   StatsApi: 'surface.test.mjs, conformance 14',
   AnnouncementsApi: 'surface.test.mjs, conformance 14',
-  ApiClient: 'pkg.test.mjs, surface.test.mjs, conformance 14, 15',
+  ApiClient: 'pkg.test.mjs, surface.test.mjs, entities.test.mjs, conformance 14, 15, 20',
   'apiClient.socket': 'surface.test.mjs, conformance 14, 15',
   ApiError: 'pkg.test.mjs, surface.test.mjs, conformance 13–18',
-  ApiKeyAuthManager: '–',
+  ApiKeyAuthManager: 'entities.test.mjs, conformance 20',
   'event emitters (groups, entities)': 'pkg.test.mjs, chat.test.mjs, surface.test.mjs'
 };

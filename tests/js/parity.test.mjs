@@ -54,7 +54,7 @@ function targets() {
         ApiClient: sogni.apiClient,
         'apiClient.socket': sogni.apiClient.socket,
         ApiError: apiError,
-        ApiKeyAuthManager: undefined,
+        ApiKeyAuthManager: sdk.ApiKeyAuthManager.prototype,
         'event emitters (groups, entities)': sogni.projects
       }
     };

@@ -129,9 +129,20 @@ fn download_url(
         .get(job)
         .filter(|p| p.owner.address.eq_ignore_ascii_case(&account.address))
         .ok_or_else(|| ApiError::not_found("Project not found"))?;
-    let key = result_key(project.id(), id, kind);
+    // `artifact=lastFrame` (media only): the final frame a Seedance 2.5 video exported.
+    let artifact = match param(q, "artifact") {
+        None => None,
+        Some("lastFrame") if id_name == "id" && kind == "complete" => Some("lastFrame"),
+        Some(other) => {
+            return Err(ApiError::bad_request(format!(
+                "unknown artifact {other} for {kind} media"
+            )))
+        }
+    };
+    let key = result_key(project.id(), id, artifact.unwrap_or(kind));
     if !state.storage.contains(&key) {
-        return Err(ApiError::not_found(format!("No {kind} media for job {id}")));
+        let what = artifact.unwrap_or(kind);
+        return Err(ApiError::not_found(format!("No {what} media for job {id}")));
     }
     let url = state.storage.presign(
         state.base_url(),
@@ -151,7 +162,7 @@ pub async fn image_download_url(
     download_url(&state, &headers, &q, "imageId")
 }
 
-/// `GET /v1/media/downloadUrl?jobId&id&type[&contentType]`.
+/// `GET /v1/media/downloadUrl?jobId&id&type[&contentType][&artifact=lastFrame]`.
 pub async fn media_download_url(
     State(state): Shared,
     headers: HeaderMap,

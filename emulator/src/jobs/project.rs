@@ -95,6 +95,13 @@ pub struct JobRecord {
     pub started_ms: u64,
     /// End time (ms), once finished.
     pub ended_ms: Option<u64>,
+    /// Which safety signals fired (`prompt`), as `jobResult.nsfwSources` said.
+    pub nsfw_sources: Vec<String>,
+    /// The worker's result receipt (`sha256`, `sourceImageSha256`, …), as `jobResult` sent it.
+    pub receipt: Value,
+    /// The exported last frame (Seedance 2.5 `returnLastFrame`): its storage key and the
+    /// signed URL `jobResult` carried.
+    pub last_frame: Option<(String, String)>,
 }
 
 /// Mutable part of a project.
@@ -178,7 +185,7 @@ impl Project {
             JobStatus::Failed => "genfailure",
             _ => "",
         };
-        json!({
+        let mut v = json!({
             "id": job.img_id,
             "SID": format!("{}", job.index + 1),
             "imgID": job.img_id,
@@ -194,7 +201,24 @@ impl Project {
             "nsfwDetected": job.nsfw && self.request.disable_safety,
             "seedUsed": job.seed,
             "jobIndex": job.index,
-        })
+            "nsfwSources": job.nsfw_sources,
+            "outputFormat": self.request.output_format,
+        });
+        // The receipt the socket persisted with the result (`RawJob.result`).
+        if job.status == JobStatus::Completed {
+            let mut receipt = job.receipt.clone();
+            if !receipt.is_object() {
+                receipt = json!({});
+            }
+            receipt["outputFormat"] = json!(self.request.output_format);
+            if let Some((key, url)) = &job.last_frame {
+                receipt["lastFrameKey"] = json!(key);
+                v["lastFrameKey"] = json!(key);
+                v["lastFrameUrl"] = json!(url);
+            }
+            v["result"] = receipt;
+        }
+        v
     }
 
     /// The record served by `/v1/projects/{id}` and, with lookup names, `/v2/projects/{id}`.

@@ -31,6 +31,8 @@ pub struct VideoRequest {
     pub has_reference_image: bool,
     /// A `referenceImageEnd` (last frame) was uploaded.
     pub has_reference_image_end: bool,
+    /// `returnLastFrame` (Seedance 2.5): export the final frame as a separate PNG.
+    pub return_last_frame: bool,
 }
 
 /// What an audio job renders.
@@ -210,6 +212,7 @@ impl JobRequest {
                 fps,
                 has_reference_image: flag("hasReferenceImage"),
                 has_reference_image_end: flag("hasReferenceImageEnd"),
+                return_last_frame: flag("returnLastFrame"),
             }
         });
         let audio = (media == Media::Audio).then(|| AudioRequest {

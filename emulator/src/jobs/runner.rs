@@ -81,6 +81,20 @@ pub fn job_price(state: &AppState, project: &Project) -> i64 {
 pub async fn run_project(state: Arc<AppState>, project: Arc<Project>) {
     let req = &project.request;
     let queue = Duration::from_millis(state.config.timing.queue_ms);
+    if state.catalog.workers(&project.network, &req.model) == 0 {
+        // Nothing connected can run the model on this network: no estimate until a worker
+        // comes online (here, after one queue wait), as the real queue reports it.
+        emit(
+            &state,
+            &project,
+            "jobState",
+            json!({"type": "queued", "jobID": req.project_id, "queuePosition": 1,
+                   "estimatedStartSeconds": null, "queueStatus": "no-workers"}),
+        );
+        if !pause(&project, queue).await {
+            return;
+        }
+    }
     emit(
         &state,
         &project,
@@ -257,6 +271,9 @@ async fn run_job(state: &AppState, project: &Project, index: u32) {
         worker: worker.clone(),
         started_ms: now_ms(),
         ended_ms: None,
+        nsfw_sources: Vec::new(),
+        receipt: Value::Null,
+        last_frame: None,
     });
     let ids =
         json!({"jobID": req.project_id, "imgID": img_id, "workerName": worker, "jobIndex": index});
@@ -305,8 +322,12 @@ async fn run_job(state: &AppState, project: &Project, index: u32) {
             }
         }
         set_job(project, index, |j| j.performed_steps = step);
-        emit(state, project, "jobProgress", progress);
         let remaining = delay * (req.steps - step);
+        let (eta, min, max) = eta_interval(remaining, step, req.steps);
+        progress["etaSeconds"] = json!(eta);
+        progress["etaMin"] = json!(min);
+        progress["etaMax"] = json!(max);
+        emit(state, project, "jobProgress", progress);
         emit(
             state,
             project,
@@ -326,26 +347,49 @@ async fn run_job(state: &AppState, project: &Project, index: u32) {
     }
     match rendered {
         Ok((bytes, mime)) => {
+            let mut receipt = if withheld {
+                json!({})
+            } else {
+                input_receipt(state, project, &bytes)
+            };
+            let last_frame = if withheld {
+                None
+            } else {
+                export_last_frame(state, project, &img_id, seed).await
+            };
             if !withheld {
                 let key = result_key(&req.project_id, &img_id, "complete");
                 state.storage.put(&key, bytes.into(), mime);
+            }
+            let sources: Vec<String> = if nsfw {
+                vec!["prompt".into()]
+            } else {
+                Vec::new()
+            };
+            let mut result = json!({"jobID": req.project_id, "imgID": img_id, "performedStepCount": req.steps,
+                   "lastSeed": seed.to_string(), "userCanceled": false,
+                   // Withheld media: the filter fired. Delivered flagged media (filter
+                   // off): `nsfwDetected`, as 5.54 reads them.
+                   "triggeredNSFWFilter": withheld, "nsfwDetected": nsfw && !withheld,
+                   "nsfwSources": sources,
+                   "outputFormat": req.output_format, "jobIndex": index});
+            if let (Some(r), Some(o)) = (result.as_object_mut(), receipt.as_object()) {
+                r.extend(o.clone());
+            }
+            if let Some((key, url)) = &last_frame {
+                result["lastFrameKey"] = json!(key);
+                result["lastFrameUrl"] = json!(url);
+                receipt["lastFrameKey"] = json!(key);
             }
             set_job(project, index, |j| {
                 j.status = JobStatus::Completed;
                 j.nsfw = nsfw;
                 j.ended_ms = Some(now_ms());
+                j.nsfw_sources = sources;
+                j.receipt = receipt;
+                j.last_frame = last_frame;
             });
-            emit(
-                state,
-                project,
-                "jobResult",
-                json!({"jobID": req.project_id, "imgID": img_id, "performedStepCount": req.steps,
-                       "lastSeed": seed.to_string(), "userCanceled": false,
-                       // Withheld media: the filter fired. Delivered flagged media (filter
-                       // off): `nsfwDetected`, as 5.54 reads them.
-                       "triggeredNSFWFilter": withheld, "nsfwDetected": nsfw && !withheld,
-                       "outputFormat": req.output_format, "jobIndex": index}),
-            );
+            emit(state, project, "jobResult", result);
         }
         Err(message) => {
             set_job(project, index, |j| {
@@ -363,6 +407,109 @@ async fn run_job(state: &AppState, project: &Project, index: u32) {
             );
         }
     }
+}
+
+/// A worker's ETA report after `step` of `steps`: seconds left and a confidence interval
+/// that starts wide (±50 %) and narrows as steps complete; `0, 0` once nothing is left
+/// (the workers' "no interval").
+pub fn eta_interval(remaining: Duration, step: u32, steps: u32) -> (f64, f64, f64) {
+    let left = remaining.as_secs_f64();
+    if left <= 0.0 {
+        return (0.0, 0.0, 0.0);
+    }
+    let done = f64::from(step) / f64::from(steps.max(1));
+    let spread = 0.05 + 0.45 * (1.0 - done);
+    let round = |x: f64| (x * 1000.0).round() / 1000.0;
+    (
+        round(left),
+        round(left * (1.0 - spread)),
+        round(left * (1.0 + spread)),
+    )
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// The worker's result receipt (`JobProvenance` fields of `jobResult`): the SHA-256 of the
+/// delivered bytes, of the image an edit started from (`sourceImageSha256`), and of a
+/// video's first and last reference stills (`firstFrameSha256`, `lastFrameSha256`).
+fn input_receipt(state: &AppState, project: &Project, bytes: &[u8]) -> Value {
+    let req = &project.request;
+    let upload = |slot: &str| {
+        state
+            .storage
+            .get(&upload_key(&req.project_id, slot, None))
+            .map(|o| sha256_hex(&o.bytes))
+    };
+    let mut receipt = json!({"sha256": sha256_hex(bytes)});
+    if req.starting_image_keep.is_some() {
+        if let Some(h) = upload("startingImage") {
+            receipt["sourceImageSha256"] = json!(h);
+        }
+    }
+    if let Some(v) = &req.video {
+        if v.has_reference_image {
+            if let Some(h) = upload("referenceImage") {
+                receipt["firstFrameSha256"] = json!(h);
+            }
+        }
+        if v.has_reference_image_end {
+            if let Some(h) = upload("referenceImageEnd") {
+                receipt["lastFrameSha256"] = json!(h);
+            }
+        }
+    }
+    receipt
+}
+
+/// Seedance 2.5 with `returnLastFrame`: the video's final frame as a PNG in storage, and
+/// `(lastFrameKey, signed lastFrameUrl)`. Other models export nothing.
+async fn export_last_frame(
+    state: &AppState,
+    project: &Project,
+    img_id: &str,
+    seed: u64,
+) -> Option<(String, String)> {
+    use crate::render::video::{render_last_frame_png, VideoSpec};
+    let req = &project.request;
+    let v = req.video.clone().filter(|v| v.return_last_frame)?;
+    if req.model != "seedance-2-5" {
+        return None;
+    }
+    let upload = |slot: &str, used: bool| {
+        used.then(|| state.storage.get(&upload_key(&req.project_id, slot, None)))
+            .flatten()
+            .map(|o| o.bytes)
+    };
+    let start = upload("referenceImage", v.has_reference_image);
+    let end = upload("referenceImageEnd", v.has_reference_image_end);
+    let (width, height, prompt) = (req.width, req.height, req.prompt.clone());
+    let png = tokio::task::spawn_blocking(move || {
+        render_last_frame_png(&VideoSpec {
+            width: width & !1,
+            height: height & !1,
+            frames: v.frames,
+            fps: v.fps,
+            seed,
+            prompt: &prompt,
+            starting_image: start.as_deref(),
+            end_image: end.as_deref(),
+        })
+        .ok()
+    })
+    .await
+    .ok()??;
+    let key = result_key(&req.project_id, img_id, "lastFrame");
+    state.storage.put(&key, png.into(), "image/png");
+    let url = state.storage.presign(
+        state.base_url(),
+        "GET",
+        &key,
+        crate::state::now_secs() + state.config.url_ttl_secs,
+    );
+    Some((key, url))
 }
 
 /// Cancels a project for its owner. Returns whether anything was cancelled, and why not.
@@ -400,6 +547,16 @@ pub fn cancel_project(state: &AppState, owner: &str, project_id: &str) -> Result
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn eta_intervals_narrow_as_steps_complete() {
+        let (eta, min, max) = eta_interval(Duration::from_secs(10), 1, 10);
+        assert_eq!(eta, 10.0);
+        assert!(min < eta && eta < max);
+        let (_, min2, max2) = eta_interval(Duration::from_secs(10), 9, 10);
+        assert!(max2 - min2 < max - min, "narrower later");
+        assert_eq!(eta_interval(Duration::ZERO, 10, 10), (0.0, 0.0, 0.0));
+    }
 
     #[test]
     fn previews_are_spread_over_the_steps() {

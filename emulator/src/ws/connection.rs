@@ -85,6 +85,7 @@ async fn serve(
         Some("") => "relaxed",
         _ => "fast",
     };
+    state.requests.connection(&app_id, &query);
     let (sink, mut stream) = socket.split();
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let conn = state

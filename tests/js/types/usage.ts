@@ -153,3 +153,42 @@ async function recovery(sogni: SogniClient): Promise<string> {
   sogni.projects.on('completedProjectsRecovered', (list: CompletedRecoveredProject[]) => console.log(list[0].resultUrls));
   return `${PROJECT_LOST_ORIGINAL_CODE} ${lost.length} ${recovered} ${done.length} ${isProjectLostError(again.error)}`;
 }
+
+// 5.54 entity members and the client's auth/REST members.
+import {
+  ApiKeyAuthManager, AuthManager, type JobProvenance, type EtaRange, type EnhancedImage, type ClientAttribution, type Logger
+} from 'sogni-wasm';
+
+async function entities(sogni: SogniClient, logger: Logger): Promise<string> {
+  const project = await sogni.projects.create({ type: 'image', modelId: 'flux1-schnell-fp8', positivePrompt: 'a cat' });
+  const started: Date = project.startedAt;
+  const start: Date | undefined = project.estimatedStartAt;
+  const waiting: 'waiting' | 'no-workers' | undefined = project.queueStatus;
+  const eta: Date | undefined = project.eta;
+  const job = project.jobs[0];
+  const kind: 'image' | 'video' | 'audio' | 'model' = job.type;
+  const index: number | undefined = job.jobIndex;
+  const range: EtaRange | undefined = job.etaRange;
+  const jobEta: Date | undefined = job.eta;
+  const sources: string[] = job.nsfwSources;
+  const media: boolean = job.hasResultMedia && !job.isWithheld;
+  const hash: string | undefined = (job.provenance as JobProvenance | undefined)?.sha256;
+  const frame: string | undefined = job.lastFrameUrl;
+  const fresh: string = await job.getLastFrameUrl(AbortSignal.timeout(1_000));
+  const blob: Blob = await job.getResultData();
+  const enhanced: string = await job.enhance('light', { positivePrompt: 'a dog', tokenType: 'spark' }, AbortSignal.timeout(60_000));
+  const state: EnhancedImage | null = job.enhancedImage;
+  const own = new ApiKeyAuthManager(logger);
+  await own.authenticate('key');
+  const init: RequestInit = await own.authenticateRequest({ headers: { a: 'b' } });
+  const options = await own.socketOptions();
+  const auth: ApiKeyAuthManager | AuthManager = sogni.apiClient.auth;
+  const me = await sogni.apiClient.rest.get('/v1/account/me', { fields: 'all' }, AbortSignal.timeout(1_000));
+  await sogni.apiClient.rest.post('/v1/replay/records', { run_id: 'r' }, { timeoutMs: 5_000, headers: { 'x-a': '1' } });
+  await sogni.apiClient.rest.delete('/v1/assets/a1');
+  const attribution: ClientAttribution = sogni.apiClient.attribution;
+  // @ts-expect-error: an unknown enhancement strength
+  await job.enhance('max');
+  return `${started.getTime()} ${start} ${waiting} ${eta} ${kind} ${index} ${range?.min} ${jobEta} ${sources.length} ${media} ${hash} ${frame} ${fresh} ${blob.size} ${enhanced} ${state?.status} ${JSON.stringify(init)} ${options?.headers} ${auth.isAuthenticated} ${me} ${attribution.connection?.interactionKind}`;
+}
+export { entities };

@@ -13,11 +13,6 @@ use std::pin::Pin;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::future_to_promise;
 
-/// `promise`, rejected with an `AbortError` naming `what` when `signal` aborts.
-pub(crate) fn abortable(promise: Promise, signal: Option<AbortSignal>, what: &str) -> Promise {
-    race(promise, &signal.into(), what)
-}
-
 /// `work` as a promise raced with `signal` (an `AbortSignal`; undefined or null for none):
 /// rejected with an `AbortError` naming `what` as soon as it aborts. An already-aborted
 /// signal (or anything else that is not an `AbortSignal`) rejects at once and `work`, lazy
@@ -51,6 +46,14 @@ pub(crate) fn refuse(signal: &JsValue, what: &str) -> Option<Promise> {
         return Some(Promise::reject(&to_js(&e)));
     }
     is_aborted(signal).then(|| Promise::reject(&aborted(what)))
+}
+
+/// An optional `AbortSignal` parameter as the `JsValue` [`guard`] takes.
+pub(crate) fn opt(signal: &Option<AbortSignal>) -> JsValue {
+    signal
+        .clone()
+        .map(JsValue::from)
+        .unwrap_or(JsValue::UNDEFINED)
 }
 
 /// `promise` raced with `signal` (an `AbortSignal`, or undefined or null).

@@ -3,7 +3,7 @@
 //! cookie clients), `apiClient.rest` (REST calls to the API host with the client's
 //! credentials) and `apiClient.attribution`.
 
-use super::abort::{abortable, is_aborted};
+use super::abort::is_aborted;
 use super::api::{ApiClient, Shared};
 use super::emitter::Emitter;
 use super::errors::to_js;
@@ -111,7 +111,7 @@ fn settled(signal: Option<AbortSignal>, what: &str, work: impl FnOnce() -> Promi
     {
         return Promise::reject(&super::abort::aborted(what));
     }
-    abortable(work(), signal, what)
+    super::abort::race(work(), &super::abort::opt(&signal), what)
 }
 
 /// A copy of `init` whose `headers` (a plain object, a `Headers` or `[name, value]` pairs) is

@@ -3,7 +3,7 @@
 //! `provenance`, `lastFrameUrl`/`getLastFrameUrl()`, `getResultData()`, `enhance()` and
 //! `enhancedImage`). A child module of `project.rs`: it reads the project's private state.
 
-use super::super::abort::abortable;
+use super::super::abort::guard;
 use super::super::errors::to_js;
 use super::super::glue::{self, Response};
 use super::super::projects::js;
@@ -18,7 +18,7 @@ use serde_json::Value;
 use std::rc::{Rc, Weak};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use wasm_bindgen_futures::JsFuture;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_ENTITY_TYPES: &str = r#"
@@ -472,24 +472,27 @@ impl Job {
         let project = self.project.clone();
         let id = self.id.clone();
         let signal_js = signal.clone().map(JsValue::from);
-        let p = future_to_promise(async move {
-            let path =
-                path_with_query(MEDIA_DOWNLOAD_URL_PATH, &last_frame_query(&project.id, &id));
-            let data = project
-                .client
-                .api_with("GET", &path, None, true, signal_js.as_ref())
-                .await
-                .map_err(|e| to_js(&e))?;
-            let url = download_url(&data).map_err(|e| to_js(&e))?;
-            let now = project.client.now();
-            let effects = project
-                .state
-                .borrow_mut()
-                .set_last_frame_url(&id, url.clone(), now);
-            project.run(effects);
-            Ok(JsValue::from_str(&url))
-        });
-        abortable(p, signal, "getLastFrameUrl")
+        guard(
+            &super::super::abort::opt(&signal),
+            "getLastFrameUrl",
+            async move {
+                let path =
+                    path_with_query(MEDIA_DOWNLOAD_URL_PATH, &last_frame_query(&project.id, &id));
+                let data = project
+                    .client
+                    .api_with("GET", &path, None, true, signal_js.as_ref())
+                    .await
+                    .map_err(|e| to_js(&e))?;
+                let url = download_url(&data).map_err(|e| to_js(&e))?;
+                let now = project.client.now();
+                let effects = project
+                    .state
+                    .borrow_mut()
+                    .set_last_frame_url(&id, url.clone(), now);
+                project.run(effects);
+                Ok(JsValue::from_str(&url))
+            },
+        )
     }
 
     /// Downloads the result as a `Blob` (rejects with `NO_RESULT_MEDIA` when the job has
@@ -499,12 +502,15 @@ impl Job {
     pub fn get_result_data(&self, signal: Option<AbortSignal>) -> Promise {
         let job = self.clone();
         let signal_js = signal.clone().map(JsValue::from);
-        let p = future_to_promise(async move {
-            job.result_data(signal_js.as_ref())
-                .await
-                .map_err(|e| to_js(&e))
-        });
-        abortable(p, signal, "getResultData")
+        guard(
+            &super::super::abort::opt(&signal),
+            "getResultData",
+            async move {
+                job.result_data(signal_js.as_ref())
+                    .await
+                    .map_err(|e| to_js(&e))
+            },
+        )
     }
 
     /// Enhances a completed image with Flux: a new image project (5 steps, one image, the
@@ -525,9 +531,9 @@ impl Job {
         let job = self.clone();
         let overrides = overrides.map_or(JsValue::UNDEFINED, JsValue::from);
         let signal_js = signal.clone().map(JsValue::from);
-        let p =
-            future_to_promise(async move { job.run_enhance(strength, overrides, signal_js).await });
-        abortable(p, signal, "enhance")
+        guard(&super::super::abort::opt(&signal), "enhance", async move {
+            job.run_enhance(strength, overrides, signal_js).await
+        })
     }
 
     /// The latest `enhance()` of this job: `{status, progress, result, error, getResultUrl}`,

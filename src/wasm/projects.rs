@@ -1,6 +1,6 @@
 //! `sogni.projects`: available models, size presets, and (in `project.rs`) media projects.
 
-use super::abort::abortable;
+use super::abort::guard;
 use super::api::Shared;
 use super::client::{Inner, Subscriber};
 use super::emitter::Emitter;
@@ -13,7 +13,7 @@ use serde_json::Value;
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use wasm_bindgen_futures::JsFuture;
 
 /// Model and project state of one client.
 pub(crate) struct ProjectsState {
@@ -628,28 +628,31 @@ impl ProjectsApi {
     #[wasm_bindgen(js_name = waitForModels, unchecked_return_type = "Promise<AvailableModel[]>")]
     pub fn wait_for_models(&self, timeout: Option<f64>, signal: Option<AbortSignal>) -> Promise {
         let state = self.shared.projects.clone();
-        let p =
-            future_to_promise(
-                async move { state.wait_for_models(timeout.unwrap_or(10_000.0)).await },
-            );
-        abortable(p, signal, "waitForModels")
+        guard(&super::abort::opt(&signal), "waitForModels", async move {
+            state.wait_for_models(timeout.unwrap_or(10_000.0)).await
+        })
     }
 
-    /// Every model the network supports: `[{id, name, SID, tier, media}]`.
+    /// Every model the network supports: `[{id, name, SID, tier, media}]` (`signal` aborts
+    /// the call).
     #[wasm_bindgen(js_name = getSupportedModels, unchecked_return_type = "Promise<SupportedModel[]>")]
     pub fn get_supported_models(&self, signal: Option<AbortSignal>) -> Promise {
         let state = self.shared.projects.clone();
-        let p = future_to_promise(async move {
-            state
-                .supported_models()
-                .await
-                .map(|v| js(&v))
-                .map_err(|e| to_js(&e))
-        });
-        abortable(p, signal, "getSupportedModels")
+        guard(
+            &super::abort::opt(&signal),
+            "getSupportedModels",
+            async move {
+                state
+                    .supported_models()
+                    .await
+                    .map(|v| js(&v))
+                    .map_err(|e| to_js(&e))
+            },
+        )
     }
 
-    /// The options of a model (steps, guidance, samplers, schedulers, sizes…) from its tier.
+    /// The options of a model (steps, guidance, samplers, schedulers, sizes…) from its tier
+    /// (`signal` aborts the call).
     #[wasm_bindgen(js_name = getModelOptions, unchecked_return_type = "Promise<ModelOptions>")]
     pub fn get_model_options(
         &self,
@@ -657,14 +660,13 @@ impl ProjectsApi {
         signal: Option<AbortSignal>,
     ) -> Promise {
         let state = self.shared.projects.clone();
-        let p = future_to_promise(async move {
+        guard(&super::abort::opt(&signal), "getModelOptions", async move {
             let options = state.model_options(&model_id).await.map_err(js_err)?;
             Ok(js(&options))
-        });
-        abortable(p, signal, "getModelOptions")
+        })
     }
 
-    /// Size presets of a model on a network.
+    /// Size presets of a model on a network (`signal` aborts the call).
     #[wasm_bindgen(js_name = getSizePresets, unchecked_return_type = "Promise<SizePreset[]>")]
     pub fn get_size_presets(
         &self,
@@ -674,7 +676,7 @@ impl ProjectsApi {
     ) -> Promise {
         let state = self.shared.projects.clone();
         let signal_js = signal.clone().map(JsValue::from);
-        let p = future_to_promise(async move {
+        guard(&super::abort::opt(&signal), "getSizePresets", async move {
             if network != "fast" && network != "relaxed" {
                 return Err(to_js(&Error::invalid(
                     "INVALID_NETWORK",
@@ -691,11 +693,10 @@ impl ProjectsApi {
                 .await
                 .map(|v| js(&v))
                 .map_err(|e| to_js(&e))
-        });
-        abortable(p, signal, "getSizePresets")
+        })
     }
 
-    /// Worker counts per model on a network (`{modelId: count}`).
+    /// Worker counts per model on a network (`{modelId: count}`; `signal` aborts the call).
     #[wasm_bindgen(js_name = getAvailableModels, unchecked_return_type = "Promise<Record<string, number>>")]
     pub fn get_available_models(
         &self,
@@ -703,24 +704,27 @@ impl ProjectsApi {
         signal: Option<AbortSignal>,
     ) -> Promise {
         let state = self.shared.projects.clone();
-        let p = future_to_promise(async move {
-            let network = network.unwrap_or_else(|| state.client.network.borrow().clone());
-            let by_sid = state
-                .client
-                .socket_get(&format!("/api/v1/status/network/{network}/models"))
-                .await
-                .map_err(|e| to_js(&e))?;
-            let supported = state.supported_models().await.map_err(|e| to_js(&e))?;
-            let mut out = serde_json::Map::new();
-            for m in supported.as_array().into_iter().flatten() {
-                let sid = m["SID"].to_string();
-                if let (Some(id), Some(n)) = (m["id"].as_str(), by_sid.get(&sid)) {
-                    out.insert(id.to_string(), n.clone());
+        guard(
+            &super::abort::opt(&signal),
+            "getAvailableModels",
+            async move {
+                let network = network.unwrap_or_else(|| state.client.network.borrow().clone());
+                let by_sid = state
+                    .client
+                    .socket_get(&format!("/api/v1/status/network/{network}/models"))
+                    .await
+                    .map_err(|e| to_js(&e))?;
+                let supported = state.supported_models().await.map_err(|e| to_js(&e))?;
+                let mut out = serde_json::Map::new();
+                for m in supported.as_array().into_iter().flatten() {
+                    let sid = m["SID"].to_string();
+                    if let (Some(id), Some(n)) = (m["id"].as_str(), by_sid.get(&sid)) {
+                        out.insert(id.to_string(), n.clone());
+                    }
                 }
-            }
-            Ok(js(&Value::Object(out)))
-        });
-        abortable(p, signal, "getAvailableModels")
+                Ok(js(&Value::Object(out)))
+            },
+        )
     }
 
     /// Creates a project: validates the params (typed errors before any traffic), uploads
@@ -734,11 +738,13 @@ impl ProjectsApi {
     ) -> Promise {
         let state = self.shared.projects.clone();
         let signal = super::abort::signal_of(&params).map(|s| s.unchecked_into());
-        let p = future_to_promise(async move { state.create(params).await });
-        abortable(p, signal, "projects.create")
+        guard(&super::abort::opt(&signal), "projects.create", async move {
+            state.create(params).await
+        })
     }
 
-    /// Estimates an image project's cost: `{token, usd, spark, sogni}` decimal strings.
+    /// Estimates an image project's cost: `{token, usd, spark, sogni}` decimal strings
+    /// (`signal` aborts the call).
     #[wasm_bindgen(js_name = estimateCost, unchecked_return_type = "Promise<CostEstimation>")]
     pub fn estimate_cost(
         &self,
@@ -746,11 +752,13 @@ impl ProjectsApi {
         signal: Option<AbortSignal>,
     ) -> Promise {
         let state = self.shared.projects.clone();
-        let p = future_to_promise(async move { state.estimate_cost(request).await });
-        abortable(p, signal, "estimateCost")
+        guard(&super::abort::opt(&signal), "estimateCost", async move {
+            state.estimate_cost(request).await
+        })
     }
 
-    /// Estimates a video project's cost (`{token, usd, spark, sogni}`).
+    /// Estimates a video project's cost (`{token, usd, spark, sogni}`; `signal` aborts the
+    /// call).
     #[wasm_bindgen(js_name = estimateVideoCost, unchecked_return_type = "Promise<CostEstimation>")]
     pub fn estimate_video_cost(
         &self,
@@ -758,11 +766,15 @@ impl ProjectsApi {
         signal: Option<AbortSignal>,
     ) -> Promise {
         let state = self.shared.projects.clone();
-        let p = future_to_promise(async move { state.estimate_media_cost(request, true).await });
-        abortable(p, signal, "estimateVideoCost")
+        guard(
+            &super::abort::opt(&signal),
+            "estimateVideoCost",
+            async move { state.estimate_media_cost(request, true).await },
+        )
     }
 
-    /// Estimates an audio project's cost (`{token, usd, spark, sogni}`).
+    /// Estimates an audio project's cost (`{token, usd, spark, sogni}`; `signal` aborts the
+    /// call).
     #[wasm_bindgen(js_name = estimateAudioCost, unchecked_return_type = "Promise<CostEstimation>")]
     pub fn estimate_audio_cost(
         &self,
@@ -770,8 +782,11 @@ impl ProjectsApi {
         signal: Option<AbortSignal>,
     ) -> Promise {
         let state = self.shared.projects.clone();
-        let p = future_to_promise(async move { state.estimate_media_cost(request, false).await });
-        abortable(p, signal, "estimateAudioCost")
+        guard(
+            &super::abort::opt(&signal),
+            "estimateAudioCost",
+            async move { state.estimate_media_cost(request, false).await },
+        )
     }
 
     /// Listens for `availableModels`, `project` and `job` events, and the recovery events

@@ -3,7 +3,7 @@
 //! `projectParamsFromRecoveredProject`. Thin: the decisions are
 //! [`crate::projects::recovered`]'s, the I/O is `recovery.rs`'s.
 
-use super::abort::abortable;
+use super::abort::guard;
 use super::errors::to_js;
 use super::glue;
 use super::project::AbortSignal;
@@ -13,7 +13,6 @@ use crate::Error;
 use js_sys::{Object, Promise};
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_RECOVERY: &str = r#"
@@ -74,7 +73,7 @@ impl ProjectsApi {
         let state = self.shared.projects.clone();
         let signal: Option<AbortSignal> = signal.is_object().then(|| signal.unchecked_into());
         let signal_js = signal.clone().map(JsValue::from);
-        let p = future_to_promise(async move {
+        guard(&super::abort::opt(&signal), "projects.sync", async move {
             let reason = if reason.is_undefined() {
                 None
             } else {
@@ -86,8 +85,7 @@ impl ProjectsApi {
                 .await
                 .map_err(|e| to_js(&e))?;
             Ok(js(&result.to_value()))
-        });
-        abortable(p, signal, "projects.sync")
+        })
     }
 
     /// The account's in-flight projects on other app instances (another appId: a second
@@ -97,15 +95,18 @@ impl ProjectsApi {
     pub fn list_projects_elsewhere(&self, signal: Option<AbortSignal>) -> Promise {
         let state = self.shared.projects.clone();
         let signal_js = signal.clone().map(JsValue::from);
-        let p = future_to_promise(async move {
-            let body = state
-                .client
-                .socket_get_with("/api/v1/artist/projects/sync", signal_js.as_ref())
-                .await
-                .map_err(|e| to_js(&e))?;
-            Ok(js(&public::projects_elsewhere(&body, &state.client.app_id)))
-        });
-        abortable(p, signal, "listProjectsElsewhere")
+        guard(
+            &super::abort::opt(&signal),
+            "listProjectsElsewhere",
+            async move {
+                let body = state
+                    .client
+                    .socket_get_with("/api/v1/artist/projects/sync", signal_js.as_ref())
+                    .await
+                    .map_err(|e| to_js(&e))?;
+                Ok(js(&public::projects_elsewhere(&body, &state.client.app_id)))
+            },
+        )
     }
 
     /// Looks up projects a snapshot did not list: `{[id]: {state: 'finished' | 'terminal' |
@@ -123,42 +124,45 @@ impl ProjectsApi {
         let state = self.shared.projects.clone();
         let signal = super::abort::signal_of(&options);
         let abort_on = signal.clone().map(JsCast::unchecked_into);
-        let p = future_to_promise(async move {
-            let ids: Value = serde_wasm_bindgen::from_value(project_ids).unwrap_or(Value::Null);
-            let ids = public::project_ids(&ids).map_err(|e| to_js(&e))?;
-            let plain = if options.is_undefined() || options.is_null() {
-                Value::Null
-            } else if options.is_object() {
-                // The signal is no JSON: only the numbers are read here.
-                let o = Object::new();
-                for key in ["attempts", "delayMs"] {
-                    let v = glue::get(&options, key);
-                    if !v.is_undefined() {
-                        glue::set(&o, key, &v);
+        guard(
+            &super::abort::opt(&abort_on),
+            "resolveMissing",
+            async move {
+                let ids: Value = serde_wasm_bindgen::from_value(project_ids).unwrap_or(Value::Null);
+                let ids = public::project_ids(&ids).map_err(|e| to_js(&e))?;
+                let plain = if options.is_undefined() || options.is_null() {
+                    Value::Null
+                } else if options.is_object() {
+                    // The signal is no JSON: only the numbers are read here.
+                    let o = Object::new();
+                    for key in ["attempts", "delayMs"] {
+                        let v = glue::get(&options, key);
+                        if !v.is_undefined() {
+                            glue::set(&o, key, &v);
+                        }
                     }
+                    serde_wasm_bindgen::from_value(o.into()).unwrap_or(Value::Null)
+                } else {
+                    Value::Bool(true)
+                };
+                let (attempts, delay) = public::resolve_options(&plain).map_err(|e| to_js(&e))?;
+                if state.client.is_disposed() {
+                    return Err(to_js(&super::client::Inner::disposed_error()));
                 }
-                serde_wasm_bindgen::from_value(o.into()).unwrap_or(Value::Null)
-            } else {
-                Value::Bool(true)
-            };
-            let (attempts, delay) = public::resolve_options(&plain).map_err(|e| to_js(&e))?;
-            if state.client.is_disposed() {
-                return Err(to_js(&super::client::Inner::disposed_error()));
-            }
-            let verdicts = state
-                .resolve_missing(ids, attempts, delay, signal.as_ref())
-                .await;
-            let out = Object::new();
-            for (id, verdict) in verdicts {
-                let entry = js(&verdict.to_value());
-                if let Some(e) = verdict.error() {
-                    glue::set(entry.unchecked_ref::<Object>(), "error", &to_js(&e));
+                let verdicts = state
+                    .resolve_missing(ids, attempts, delay, signal.as_ref())
+                    .await;
+                let out = Object::new();
+                for (id, verdict) in verdicts {
+                    let entry = js(&verdict.to_value());
+                    if let Some(e) = verdict.error() {
+                        glue::set(entry.unchecked_ref::<Object>(), "error", &to_js(&e));
+                    }
+                    glue::set(&out, &id, &entry);
                 }
-                glue::set(&out, &id, &entry);
-            }
-            Ok(out.into())
-        });
-        abortable(p, abort_on, "resolveMissing")
+                Ok(out.into())
+            },
+        )
     }
 }
 

@@ -44,13 +44,8 @@ const EXCEPTIONS = {
   'Wallet.signTypedData': 'local EIP-712 signing, no I/O: it settles at once (ethers signature)'
 };
 
-/** `signal` parameters whose doc comment does not mention it yet, and why. */
-const PENDING = 'src/wasm/projects.rs was being edited by others when signals were added; its doc comments get the line next';
-const UNDOCUMENTED = Object.fromEntries(
-  ['estimateCost', 'estimateVideoCost', 'estimateAudioCost', 'getAvailableModels', 'getModelOptions', 'getSizePresets', 'getSupportedModels'].map(
-    (m) => [`ProjectsApi.${m}`, PENDING]
-  )
-);
+/** `signal` parameters whose doc comment does not mention it yet, and why (none left). */
+const UNDOCUMENTED = {};
 
 /** `{name: body}` of every interface and type alias of the .d.ts. */
 function typeDefinitions(src) {

@@ -152,19 +152,7 @@ impl Rest {
             let Some(delay) = delay else {
                 return attempt;
             };
-            let aborted = super::errors::to_js(&Error::Aborted {
-                message: "Request aborted".into(),
-            });
-            let wait = glue::with_abort(
-                &glue::sleep(delay),
-                signal.unwrap_or(&JsValue::UNDEFINED),
-                &aborted,
-            );
-            if JsFuture::from(wait).await.is_err() {
-                return Err(Error::Aborted {
-                    message: "Request aborted".into(),
-                });
-            }
+            wait_before_retry(delay, signal, "Request aborted").await?;
         }
     }
 
@@ -387,19 +375,7 @@ impl Rest {
                     details: None,
                 });
             };
-            let aborted = super::errors::to_js(&Error::Aborted {
-                message: "Upload aborted".into(),
-            });
-            let wait = glue::with_abort(
-                &glue::sleep(delay),
-                signal.unwrap_or(&JsValue::UNDEFINED),
-                &aborted,
-            );
-            if JsFuture::from(wait).await.is_err() {
-                return Err(Error::Aborted {
-                    message: "Upload aborted".into(),
-                });
-            }
+            wait_before_retry(delay, signal, "Upload aborted").await?;
         }
     }
 }
@@ -420,4 +396,24 @@ fn fetch_error(e: &JsValue, signal: Option<&JsValue>) -> Error {
         },
         _ => super::errors::from_js(e),
     }
+}
+
+/// Sleeps `delay` ms before a retry; `Error::Aborted` with `message` when `signal` aborts first.
+async fn wait_before_retry(
+    delay: f64,
+    signal: Option<&JsValue>,
+    message: &str,
+) -> Result<(), Error> {
+    let aborted = || Error::Aborted {
+        message: message.into(),
+    };
+    let wait = glue::with_abort(
+        &glue::sleep(delay),
+        signal.unwrap_or(&JsValue::UNDEFINED),
+        &super::errors::to_js(&aborted()),
+    );
+    JsFuture::from(wait)
+        .await
+        .map(|_| ())
+        .map_err(|_| aborted())
 }

@@ -1434,6 +1434,10 @@ fn record_result(project_id: &str, img: &str, job: &Value) -> wire::JobResult {
     }
 }
 
+/// `Job.fromRaw`.
+#[path = "raw_job.rs"]
+mod raw_job;
+
 #[cfg(test)]
 #[path = "state_tests.rs"]
 mod tests;

@@ -37,6 +37,10 @@ extern "C" {
 #[path = "project_extra.rs"]
 mod extra;
 
+/// `Job.fromRaw`.
+#[path = "job_from_raw.rs"]
+mod from_raw;
+
 /// How long `cancel()` waits for the server's confirmation (as 5.54).
 const CANCEL_TIMEOUT_MS: f64 = 120_000.0;
 

@@ -13,7 +13,7 @@ const SOCKET = process.env.SOGNI_SOCKET_ENDPOINT;
 if (!REST || !SOCKET) throw new Error('run through `cargo xtask test` (SOGNI_REST_ENDPOINT is not set)');
 const PKG = process.env.SOGNI_PKG || new URL('../../pkg/node.js', import.meta.url).href;
 const sdk = await import(PKG);
-const { SogniClient, ApiKeyAuthManager, AuthManager, ValidationError, ApiError, AbortError } = sdk;
+const { SogniClient, ApiKeyAuthManager, AuthManager, Job, ValidationError, ApiError, AbortError } = sdk;
 
 const unhandled = [];
 process.on('unhandledRejection', (r) => unhandled.push(r));
@@ -388,6 +388,65 @@ test('apiClient.attribution: frozen and normalized; connection fields on the soc
     } finally {
       plain.dispose();
     }
+  } finally {
+    sogni.dispose();
+  }
+});
+
+test("Job.fromRaw: a project's REST job records are its jobs (same IDs, results, seeds); a record it lacks joins it; typed refusals", async () => {
+  const sogni = await client();
+  try {
+    const project = await sogni.projects.create(image({ numberOfMedia: 2 }));
+    const urls = await project.waitForCompletion();
+    const raw = await sogni.projects.get(project.id);
+    assert.equal(raw.completedWorkerJobs.length, 2);
+    // The official SDK's options carry its internal api and logger too: accepted.
+    const options = { project, api: sogni.projects, logger: console };
+    for (const rawJob of raw.completedWorkerJobs) {
+      const job = Job.fromRaw(raw, rawJob, options);
+      assert.ok(job instanceof Job);
+      assert.equal(job.id.toUpperCase(), rawJob.imgID.toUpperCase());
+      assert.equal(job.projectId, project.id);
+      assert.equal(job.status, 'completed');
+      assert.equal(job.seed, rawJob.seedUsed);
+      assert.equal(job.resultUrl, project.job(job.id).resultUrl);
+      const bytes = Buffer.from(await (await fetch(job.resultUrl)).arrayBuffer());
+      assert.deepEqual(pngSize(bytes), { width: 256, height: 256 });
+    }
+    assert.equal(project.jobs.length, 2, 'the records are the jobs the project has, not new ones');
+    assert.deepEqual(project.resultUrls, urls);
+
+    // A record the project has not seen (a job this client missed) joins it, as a REST sync.
+    const started = [];
+    project.on('jobStarted', (job) => started.push(job.id));
+    const missed = { imgID: 'missed-job-1', status: 'jobProgress', performedSteps: 2, seedUsed: 77, worker: { name: 'gpu-7' } };
+    const job = Job.fromRaw({ ...raw, stepCount: 4 }, missed, { project });
+    assert.equal(job.id, 'MISSED-JOB-1');
+    assert.equal(job.status, 'processing');
+    assert.deepEqual([job.step, job.stepCount, job.seed, job.workerName], [2, 4, 77, 'gpu-7']);
+    assert.deepEqual(started, ['MISSED-JOB-1']);
+    assert.equal(project.jobs.length, 3);
+    assert.equal(project.job('missed-job-1').id, 'MISSED-JOB-1', 'the project finds it');
+    // The same record again is the same job.
+    Job.fromRaw(raw, { ...missed, performedSteps: 3 }, { project });
+    assert.equal(project.jobs.length, 3);
+    assert.equal(project.job('MISSED-JOB-1').step, 3);
+
+    // Refusals, before anything changes.
+    const throwsCode = (fn, code) =>
+      assert.throws(fn, (e) => {
+        assert.ok(e instanceof ValidationError, `${e?.name}: ${e?.message}`);
+        assert.equal(e.code, code);
+        return true;
+      });
+    const rawJob = raw.completedWorkerJobs[0];
+    throwsCode(() => Job.fromRaw(raw, rawJob), 'INVALID_OPTIONS');
+    throwsCode(() => Job.fromRaw(raw, rawJob, { project: { id: project.id } }), 'INVALID_OPTIONS');
+    throwsCode(() => Job.fromRaw(null, rawJob, { project }), 'INVALID_RAW_PROJECT');
+    throwsCode(() => Job.fromRaw({ ...raw, id: crypto.randomUUID() }, rawJob, { project }), 'INVALID_RAW_PROJECT');
+    throwsCode(() => Job.fromRaw(raw, 'job', { project }), 'INVALID_RAW_JOB');
+    throwsCode(() => Job.fromRaw(raw, { imgID: 7 }, { project }), 'INVALID_RAW_JOB');
+    assert.equal(project.jobs.length, 3);
   } finally {
     sogni.dispose();
   }

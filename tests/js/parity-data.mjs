@@ -67,9 +67,7 @@ export const OFFICIAL = {
 };
 
 /** Official members without a counterpart here, with the reason. */
-export const GAPS = {
-  'Job (static).fromRaw': 'an internal factory (it takes the official SDK\'s internal `ProjectsApi` and `Logger`): jobs here are made by their project, from socket events and REST records (`project.jobs`)'
-};
+export const GAPS = {};
 
 /** Members that exist but differ from the official ones. */
 export const PARTIAL = {
@@ -88,6 +86,7 @@ export const PARTIAL = {
   'ApiClient.rest': 'a `RestClient` (`baseUrl`, `auth`, `get(path, query?, signal?)`, `post(path, body?, {timeoutMs, headers, signal})`, `delete(path, signal?)`) over this SDK\'s REST layer; a path off the API host is a `ValidationError` `INVALID_PATH`; GETs are retried on 429/5xx',
   'ApiClient.attribution': 'the connection attribution goes on the socket URL and the workload attribution on `projects.create`\'s `jobRequest`; chat, hosted chat and workflow requests do not carry it yet (official: they do)',
   'ApiKeyAuthManager.authenticate': 'a key that is not a non-empty string is a `ValidationError` `INVALID_API_KEY`; a trailing `signal` (also on the other async members)',
+  'Job (static).fromRaw': 'a `Job` here is a view of its project, so the record joins `options.project` (as the official `_syncToServer` adds the jobs it builds): a job the project has is brought up to date, another one is added and emits `jobStarted`; a completed record is `completed` once its download URL is minted (official: at once, with the record\'s `resultUrl`); `options.api`/`logger` are accepted and not needed; bad input is a `ValidationError`',
   'ApiClient.socket': 'an event feed (`on`/`once`/`off`/`removeAllListeners`) with the methods listed below, not the WebSocket client object'
 };
 
@@ -103,7 +102,7 @@ export const TESTED = {
   ReusableUploads: 'surface.test.mjs, conformance 16',
   Project: 'pkg.test.mjs, recovery.test.mjs, entities.test.mjs, conformance 01–08, 19, 20',
   Job: 'pkg.test.mjs, entities.test.mjs, conformance 01–08, 20',
-  'Job (static)': '–',
+  'Job (static)': 'entities.test.mjs',
   ChatApi: 'chat.test.mjs, conformance 09–12',
   'chat.completions': 'chat.test.mjs, conformance 09–11',
   'chat.hosted': 'chat.test.mjs, conformance 12',

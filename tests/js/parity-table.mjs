@@ -54,5 +54,6 @@ for (const [group, names] of Object.entries(OFFICIAL)) {
     }
   }
 }
-console.log(`${same + partial} of ${total} official public members have a counterpart (${same} the same, ${partial} with a difference noted); ${total - same - partial} are missing, each with its reason.\n`);
+const missing = total - same - partial;
+console.log(`${same + partial} of ${total} official public members have a counterpart (${same} the same, ${partial} with a difference noted); ${missing ? `${missing} missing, each with its reason` : 'none is missing'}.\n`);
 console.log(rows.join('\n'));

@@ -26,7 +26,21 @@ where
 
 /// [`guard`]'s one instance (a boxed future, so the call sites share the spawning code).
 fn guard_boxed(signal: &JsValue, what: &str, work: Pin<Box<dyn Future<Output = Work>>>) -> Promise {
-    refuse(signal, what).unwrap_or_else(|| race(future_to_promise(work), signal, what))
+    refuse(signal, what).unwrap_or_else(|| race(promise_boxed(work), signal, what))
+}
+
+/// `future_to_promise` through one instance: every call site's future is boxed, so the
+/// promise glue (a state machine around the future) is not copied per future type.
+pub(crate) fn promise<F>(work: F) -> Promise
+where
+    F: Future<Output = Result<JsValue, JsValue>> + 'static,
+{
+    promise_boxed(Box::pin(work))
+}
+
+/// [`promise`]'s one instance.
+fn promise_boxed(work: Pin<Box<dyn Future<Output = Work>>>) -> Promise {
+    future_to_promise(work)
 }
 
 /// What a call's future settles with.

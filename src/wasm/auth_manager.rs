@@ -17,7 +17,6 @@ use serde_json::Value;
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_AUTH_TYPES: &str = r#"
@@ -419,7 +418,7 @@ impl AuthManager {
         let shared = self.shared.clone();
         let cookies = self.cookies();
         settled(signal, "authenticate", move || {
-            future_to_promise(async move {
+            super::abort::promise(async move {
                 if cookies {
                     *shared.inner.rest.credentials.borrow_mut() = Credentials::Cookies;
                 } else {
@@ -491,7 +490,7 @@ impl AuthManager {
         let shared = self.shared.clone();
         let cookies = self.cookies();
         settled(signal, "authenticateRequest", move || {
-            future_to_promise(async move {
+            super::abort::promise(async move {
                 if cookies {
                     return Ok(with_auth(&init, &[], Some("include")));
                 }
@@ -509,7 +508,7 @@ impl AuthManager {
         let shared = self.shared.clone();
         let cookies = self.cookies();
         settled(signal, "socketOptions", move || {
-            future_to_promise(async move {
+            super::abort::promise(async move {
                 if cookies {
                     return Ok(JsValue::UNDEFINED);
                 }
@@ -636,7 +635,7 @@ impl RestClient {
         let shared = self.shared.clone();
         let signal_js = signal.clone().map(JsValue::from);
         settled(signal, what, move || {
-            future_to_promise(async move {
+            super::abort::promise(async move {
                 let url = url.map_err(|e| to_js(&e))?;
                 let inner = &shared.inner;
                 inner.refresh_token().await.map_err(|e| to_js(&e))?;

@@ -3,6 +3,7 @@
 //! with their SSE event stream, and client-side Sogni tool execution.
 
 use super::abort::guard;
+use super::abort::promise;
 use super::chat_glue::{self, iter_result, make_async_iterable};
 use super::chat_stream::{chat_error_js, ChatStream, StreamCell};
 use super::client::{Inner, Subscriber};
@@ -19,7 +20,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::{future_to_promise, spawn_local, JsFuture};
+use wasm_bindgen_futures::{spawn_local, JsFuture};
 
 fn err(e: Error) -> JsValue {
     to_js(&e)
@@ -583,13 +584,6 @@ impl ChatApi {
     pub(crate) fn new(state: Rc<ChatState>) -> Self {
         Self { state }
     }
-}
-
-fn promise<F>(f: F) -> Promise
-where
-    F: std::future::Future<Output = Result<JsValue, JsValue>> + 'static,
-{
-    future_to_promise(f)
 }
 
 #[wasm_bindgen]

@@ -350,7 +350,7 @@ impl Inner {
             Some(p) => p,
             None => {
                 let me = self.clone();
-                let p = wasm_bindgen_futures::future_to_promise(async move {
+                let p = super::abort::promise(async move {
                     let body = json!({"refreshToken": refresh});
                     let result = me
                         .rest

@@ -23,7 +23,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::{future_to_promise, spawn_local, JsFuture};
+use wasm_bindgen_futures::{spawn_local, JsFuture};
 
 #[wasm_bindgen]
 extern "C" {
@@ -641,7 +641,7 @@ impl Project {
     pub fn cancel_with(&self, signal: Option<AbortSignal>) -> Promise {
         let inner = self.inner.clone();
         let signal = signal.map_or(JsValue::UNDEFINED, JsValue::from);
-        future_to_promise(async move { inner.cancel(signal).await })
+        super::abort::promise(async move { inner.cancel(signal).await })
     }
 
     /// Listens for `progress`, `jobStarted`, `jobCompleted`, `jobFailed`, `completed`,
@@ -832,7 +832,7 @@ impl Job {
         let project = self.project.clone();
         let id = self.id.clone();
         let signal = signal.map(JsValue::from);
-        future_to_promise(async move {
+        super::abort::promise(async move {
             let path = project.result_path(&id);
             let data = project
                 .client

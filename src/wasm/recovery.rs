@@ -21,7 +21,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 use wasm_bindgen::JsValue;
-use wasm_bindgen_futures::{future_to_promise, spawn_local, JsFuture};
+use wasm_bindgen_futures::{spawn_local, JsFuture};
 
 /// How long a sync waits for the result URLs of a project that finished while away.
 const RECOVERED_URLS_TIMEOUT_MS: f64 = 30_000.0;
@@ -592,7 +592,7 @@ impl ProjectsState {
         let waits: Array = Array::new();
         for p in &missing {
             let (me, p, live) = (self.clone(), p.clone(), live.clone());
-            waits.push(&future_to_promise(async move {
+            waits.push(&super::abort::promise(async move {
                 let outcome = me.check(&p, live, false).await;
                 Ok(JsValue::from_str(outcome.as_str()))
             }));
@@ -605,7 +605,7 @@ impl ProjectsState {
                 &timeout,
             );
             // Settles either way: a failed or late project is announced with what it has.
-            waits.push(&future_to_promise(async move {
+            waits.push(&super::abort::promise(async move {
                 let _ = JsFuture::from(done).await;
                 Ok(JsValue::UNDEFINED)
             }));

@@ -6,7 +6,7 @@
 //! sampler/scheduler; every other field is passed through. The extra checks listed on
 //! [`audio_job_request`] use the ranges and lists the model's tier advertises.
 
-use serde::Deserialize;
+use super::fields::params_struct;
 use serde_json::Value;
 
 use super::js;
@@ -19,87 +19,84 @@ use crate::models::tiers::{
 };
 use crate::{Error, Result};
 
-/// Parameters of an audio project, field for field as the official `AudioProjectParams`.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
-#[serde(rename_all = "camelCase", default)]
-pub struct AudioProjectParams {
-    /// Always `audio` for this struct.
-    #[serde(rename = "type")]
-    pub project_type: String,
-    /// Model id, e.g. `ace_step_1.5_turbo`.
-    pub model_id: String,
-    /// Number of tracks (`numberOfMedia || 1` on the wire).
-    pub number_of_media: Option<f64>,
-    /// What to create.
-    pub positive_prompt: Option<String>,
-    /// Accepted for type compatibility; never sent for audio.
-    pub negative_prompt: Option<String>,
-    /// Style prompt; sent only when non-empty.
-    pub style_prompt: Option<String>,
-    /// Inference steps.
-    pub steps: Option<f64>,
-    /// Guidance scale (`guidanceScale` on the wire).
-    pub guidance: Option<f64>,
-    /// `fast` or `relaxed`.
-    pub network: Option<String>,
-    /// Ask the server not to filter NSFW results.
-    #[serde(rename = "disableNSFWFilter")]
-    pub disable_nsfw_filter: Option<bool>,
-    /// Seed.
-    pub seed: Option<f64>,
-    /// `sogni` or `spark`.
-    pub token_type: Option<String>,
-    /// `auto`, `subscription` or `tokens`.
-    pub billing_mode: Option<String>,
-    /// App/source label for server-side attribution.
-    pub app_source: Option<String>,
-    /// Input-hash receipt, validated and lower-cased on the wire.
-    #[cfg_attr(target_arch = "wasm32", tsify(type = "unknown"))]
-    pub world_generation_receipt: Option<Value>,
-    /// Per-project workload attribution; resolve it into [`RequestContext::attribution`].
-    #[cfg_attr(target_arch = "wasm32", tsify(type = "unknown"))]
-    pub attribution: Option<Value>,
-    /// LoRA ids, in application order.
-    pub loras: Option<Vec<String>>,
-    /// Strength per LoRA, positionally matched.
-    pub lora_strengths: Option<Vec<f64>>,
-    /// Seconds of audio (ACE-Step 10..600, default 30).
-    pub duration: Option<f64>,
-    /// Beats per minute (30..300, default 120).
-    pub bpm: Option<f64>,
-    /// Time signature: `2`, `3`, `4` or `6`.
-    pub timesignature: Option<String>,
-    /// Lyrics language code.
-    pub language: Option<String>,
-    /// Song lyrics; omit for instrumental.
-    pub lyrics: Option<String>,
-    /// Key and scale, e.g. `C major`.
-    pub keyscale: Option<String>,
-    /// AI composer mode.
-    pub composer_mode: Option<bool>,
-    /// Prompt adherence (0..10).
-    pub prompt_strength: Option<f64>,
-    /// Composition temperature (0..2).
-    pub creativity: Option<f64>,
-    /// Sampling shift.
-    pub shift: Option<f64>,
-    /// Sampler alias.
-    pub sampler: Option<String>,
-    /// Scheduler alias.
-    pub scheduler: Option<String>,
-    /// `mp3` (default), `flac` or `wav`.
-    pub output_format: Option<String>,
-    /// Speech: preset voice.
-    pub speaker: Option<String>,
-    /// Speech: delivery direction.
-    pub instruct: Option<String>,
-    /// Speech: transcript of `referenceAudio`.
-    pub reference_text: Option<String>,
-
-    /// `referenceAudio` (speech voice to clone) is set.
-    #[serde(skip)]
-    pub reference_audio: bool,
+params_struct! {
+    /// Parameters of an audio project, field for field as the official `AudioProjectParams`.
+    pub struct AudioProjectParams {
+        /// Always `audio` for this struct.
+        pub project_type: String = "type",
+        /// Model id, e.g. `ace_step_1.5_turbo`.
+        pub model_id: String = "modelId",
+        /// Number of tracks (`numberOfMedia || 1` on the wire).
+        pub number_of_media: Option<f64> = "numberOfMedia",
+        /// What to create.
+        pub positive_prompt: Option<String> = "positivePrompt",
+        /// Accepted for type compatibility; never sent for audio.
+        pub negative_prompt: Option<String> = "negativePrompt",
+        /// Style prompt; sent only when non-empty.
+        pub style_prompt: Option<String> = "stylePrompt",
+        /// Inference steps.
+        pub steps: Option<f64> = "steps",
+        /// Guidance scale (`guidanceScale` on the wire).
+        pub guidance: Option<f64> = "guidance",
+        /// `fast` or `relaxed`.
+        pub network: Option<String> = "network",
+        /// Ask the server not to filter NSFW results.
+        pub disable_nsfw_filter: Option<bool> = "disableNSFWFilter",
+        /// Seed.
+        pub seed: Option<f64> = "seed",
+        /// `sogni` or `spark`.
+        pub token_type: Option<String> = "tokenType",
+        /// `auto`, `subscription` or `tokens`.
+        pub billing_mode: Option<String> = "billingMode",
+        /// App/source label for server-side attribution.
+        pub app_source: Option<String> = "appSource",
+        /// Input-hash receipt, validated and lower-cased on the wire.
+        #[cfg_attr(target_arch = "wasm32", tsify(type = "unknown"))]
+        pub world_generation_receipt: Option<Value> = "worldGenerationReceipt",
+        /// Per-project workload attribution; resolve it into [`RequestContext::attribution`].
+        #[cfg_attr(target_arch = "wasm32", tsify(type = "unknown"))]
+        pub attribution: Option<Value> = "attribution",
+        /// LoRA ids, in application order.
+        pub loras: Option<Vec<String>> = "loras",
+        /// Strength per LoRA, positionally matched.
+        pub lora_strengths: Option<Vec<f64>> = "loraStrengths",
+        /// Seconds of audio (ACE-Step 10..600, default 30).
+        pub duration: Option<f64> = "duration",
+        /// Beats per minute (30..300, default 120).
+        pub bpm: Option<f64> = "bpm",
+        /// Time signature: `2`, `3`, `4` or `6`.
+        pub timesignature: Option<String> = "timesignature",
+        /// Lyrics language code.
+        pub language: Option<String> = "language",
+        /// Song lyrics; omit for instrumental.
+        pub lyrics: Option<String> = "lyrics",
+        /// Key and scale, e.g. `C major`.
+        pub keyscale: Option<String> = "keyscale",
+        /// AI composer mode.
+        pub composer_mode: Option<bool> = "composerMode",
+        /// Prompt adherence (0..10).
+        pub prompt_strength: Option<f64> = "promptStrength",
+        /// Composition temperature (0..2).
+        pub creativity: Option<f64> = "creativity",
+        /// Sampling shift.
+        pub shift: Option<f64> = "shift",
+        /// Sampler alias.
+        pub sampler: Option<String> = "sampler",
+        /// Scheduler alias.
+        pub scheduler: Option<String> = "scheduler",
+        /// `mp3` (default), `flac` or `wav`.
+        pub output_format: Option<String> = "outputFormat",
+        /// Speech: preset voice.
+        pub speaker: Option<String> = "speaker",
+        /// Speech: delivery direction.
+        pub instruct: Option<String> = "instruct",
+        /// Speech: transcript of `referenceAudio`.
+        pub reference_text: Option<String> = "referenceText",
+    }
+    flags {
+        /// `referenceAudio` (speech voice to clone) is set.
+        pub reference_audio: bool,
+    }
 }
 
 /// Output formats of audio projects.
@@ -117,11 +114,7 @@ impl AudioProjectParams {
         let obj = value
             .as_object()
             .ok_or_else(|| Error::invalid("INVALID_PARAMS", "Project params must be an object"))?;
-        let mut rest = obj.clone();
-        rest.remove("referenceAudio");
-        let mut p: Self = serde_json::from_value(Value::Object(rest)).map_err(|e| {
-            Error::invalid("INVALID_PARAMS", format!("Invalid project params: {e}"))
-        })?;
+        let mut p = Self::read_fields(obj)?;
         p.reference_audio = obj.get("referenceAudio").is_some_and(js::truthy);
         Ok(p)
     }

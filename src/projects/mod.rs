@@ -4,6 +4,7 @@ pub mod audio;
 pub mod enhance;
 pub mod estimate;
 pub mod feed;
+pub mod fields;
 pub mod job;
 pub(crate) mod js;
 pub mod media;

@@ -7,145 +7,135 @@
 //! params in which every media value was replaced by `true` (or left falsy), and the
 //! `#[serde(skip)]` fields below carry them.
 
-use serde::Deserialize;
+use super::fields::params_struct;
 use serde_json::Value;
 
 use super::js;
 use crate::{Error, Result};
 
-/// ControlNet settings of an image project (`controlNet`).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
-#[serde(rename_all = "camelCase", default)]
-pub struct ControlNetParams {
-    /// ControlNet model short name, e.g. `canny`.
-    pub name: Option<String>,
-    /// 0..1; 0 gives full control to the prompt, 1 to the ControlNet.
-    pub strength: Option<f64>,
-    /// `balanced`, `prompt_priority` or `cn_priority`.
-    pub mode: Option<String>,
-    /// First step (0..1) the ControlNet applies to.
-    pub guidance_start: Option<f64>,
-    /// Last step (0..1) the ControlNet applies to.
-    pub guidance_end: Option<f64>,
+params_struct! {
+    /// ControlNet settings of an image project (`controlNet`).
+    pub struct ControlNetParams {
+        /// ControlNet model short name, e.g. `canny`.
+        pub name: Option<String> = "name",
+        /// 0..1; 0 gives full control to the prompt, 1 to the ControlNet.
+        pub strength: Option<f64> = "strength",
+        /// `balanced`, `prompt_priority` or `cn_priority`.
+        pub mode: Option<String> = "mode",
+        /// First step (0..1) the ControlNet applies to.
+        pub guidance_start: Option<f64> = "guidanceStart",
+        /// Last step (0..1) the ControlNet applies to.
+        pub guidance_end: Option<f64> = "guidanceEnd",
+    }
+    flags {}
 }
 
-/// Parameters of an image project, field for field as the official `ImageProjectParams`.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
-#[serde(rename_all = "camelCase", default)]
-pub struct ImageProjectParams {
-    /// Always `image` for this struct.
-    #[serde(rename = "type", default)]
-    pub project_type: String,
-    /// Model id, e.g. `flux1-schnell-fp8`.
-    #[serde(default)]
-    pub model_id: String,
-    /// Number of images (`numberOfMedia || 1` on the wire).
-    pub number_of_media: Option<f64>,
-    /// What to create.
-    pub positive_prompt: Option<String>,
-    /// What to avoid; sent only when non-empty.
-    pub negative_prompt: Option<String>,
-    /// Style prompt; sent only when non-empty.
-    pub style_prompt: Option<String>,
-    /// Diffusion steps.
-    pub steps: Option<f64>,
-    /// Guidance scale (`guidanceScale` on the wire).
-    pub guidance: Option<f64>,
-    /// `fast` or `relaxed`; overrides the account's network.
-    pub network: Option<String>,
-    /// Ask the server not to filter NSFW results.
-    #[serde(rename = "disableNSFWFilter")]
-    pub disable_nsfw_filter: Option<bool>,
-    /// Seed (a uint32).
-    pub seed: Option<f64>,
-    /// `sogni` or `spark`.
-    pub token_type: Option<String>,
-    /// `auto`, `subscription` or `tokens`.
-    pub billing_mode: Option<String>,
-    /// App/source label for server-side attribution.
-    pub app_source: Option<String>,
-    /// Input-hash receipt, validated and lower-cased on the wire.
-    #[cfg_attr(target_arch = "wasm32", tsify(type = "unknown"))]
-    pub world_generation_receipt: Option<Value>,
-    /// Per-project workload attribution. Not read by the request builder: resolve it (with
-    /// the client defaults) into [`super::request::RequestContext::attribution`].
-    #[cfg_attr(target_arch = "wasm32", tsify(type = "unknown"))]
-    pub attribution: Option<Value>,
-    /// LoRA ids, in application order.
-    pub loras: Option<Vec<String>>,
-    /// Strength per LoRA, positionally matched.
-    pub lora_strengths: Option<Vec<f64>>,
-    /// Number of previews (they cost money).
-    pub number_of_previews: Option<f64>,
-    /// SAM 3 selection prompt (`sam3_image_segment_bf16` only); validated as the SDK does.
-    #[cfg_attr(target_arch = "wasm32", tsify(type = "unknown"))]
-    pub sam3_prompt: Option<Value>,
-    /// BiRefNet: return an RGBA cutout (`birefnet_image_background_removal_fp16` only).
-    #[cfg_attr(target_arch = "wasm32", tsify(type = "unknown"))]
-    pub apply_mask: Option<Value>,
-    /// Effect of the starting image, 0..1 (default 0.5).
-    pub starting_image_strength: Option<f64>,
-    /// Sampler alias, one of the model options' `sampler.allowed`.
-    pub sampler: Option<String>,
-    /// Scheduler alias, one of the model options' `scheduler.allowed`.
-    pub scheduler: Option<String>,
-    /// VAE file name (Comfy models with a VAE list).
-    pub vae: Option<String>,
-    /// Size preset id, or `custom` with `width`/`height`.
-    pub size_preset: Option<String>,
-    /// Custom width in pixels.
-    pub width: Option<f64>,
-    /// Custom height in pixels.
-    pub height: Option<f64>,
-    /// ControlNet settings.
-    pub control_net: Option<ControlNetParams>,
-    /// `png`, `jpg` or `webp` (default `png`).
-    pub output_format: Option<String>,
-    /// GPT Image quality preset.
-    pub gpt_image_quality: Option<String>,
-    /// GPT Image background mode.
-    pub gpt_image_background: Option<String>,
-    /// GPT Image JPEG/WebP compression, 0..100.
-    pub gpt_image_output_compression: Option<f64>,
-    /// GPT Image mask URL (a `data:` URI is turned into an upload before the request).
-    pub gpt_image_mask_url: Option<String>,
-    /// Pixal3D graph selector (`pixal3d_int8_i23d` only).
-    pub template_variant: Option<String>,
-    /// Pixal3D texture size, 1024..4096.
-    pub texture_size: Option<f64>,
-    /// Pixal3D decimation target, 5000..700000.
-    pub mesh_target_faces: Option<f64>,
-    /// Pixal3D normal map size, 512..2048.
-    pub normal_map_size: Option<f64>,
-    /// Pixal3D ambient occlusion map size, 256..1024.
-    pub ambient_occlusion_size: Option<f64>,
-    /// Pixal3D shape resolution, 1024..1536.
-    pub shape_resolution: Option<f64>,
-
-    /// `startingImage` is set (media or `true`).
-    #[serde(skip)]
-    pub has_starting_image: bool,
-    /// `controlNet.image` is set.
-    #[serde(skip)]
-    pub control_net_has_image: bool,
-    /// One entry per element of the `contextImages` array, `true` where the element is set.
-    /// Kept per element (not a count) because a hole keeps its slot number on the wire.
-    #[serde(skip)]
-    pub context_images: Vec<bool>,
-    /// `gptImageMask` (media) is set.
-    #[serde(skip)]
-    pub has_gpt_image_mask: bool,
-    /// `leftViewImage`: `None` when absent, `Some(truthy)` when the key is present.
-    #[serde(skip)]
-    pub left_view_image: Option<bool>,
-    /// `backViewImage`, as [`Self::left_view_image`].
-    #[serde(skip)]
-    pub back_view_image: Option<bool>,
-    /// `rightViewImage`, as [`Self::left_view_image`].
-    #[serde(skip)]
-    pub right_view_image: Option<bool>,
+params_struct! {
+    /// Parameters of an image project, field for field as the official `ImageProjectParams`.
+    pub struct ImageProjectParams {
+        /// Always `image` for this struct.
+        pub project_type: String = "type",
+        /// Model id, e.g. `flux1-schnell-fp8`.
+        pub model_id: String = "modelId",
+        /// Number of images (`numberOfMedia || 1` on the wire).
+        pub number_of_media: Option<f64> = "numberOfMedia",
+        /// What to create.
+        pub positive_prompt: Option<String> = "positivePrompt",
+        /// What to avoid; sent only when non-empty.
+        pub negative_prompt: Option<String> = "negativePrompt",
+        /// Style prompt; sent only when non-empty.
+        pub style_prompt: Option<String> = "stylePrompt",
+        /// Diffusion steps.
+        pub steps: Option<f64> = "steps",
+        /// Guidance scale (`guidanceScale` on the wire).
+        pub guidance: Option<f64> = "guidance",
+        /// `fast` or `relaxed`; overrides the account's network.
+        pub network: Option<String> = "network",
+        /// Ask the server not to filter NSFW results.
+        pub disable_nsfw_filter: Option<bool> = "disableNSFWFilter",
+        /// Seed (a uint32).
+        pub seed: Option<f64> = "seed",
+        /// `sogni` or `spark`.
+        pub token_type: Option<String> = "tokenType",
+        /// `auto`, `subscription` or `tokens`.
+        pub billing_mode: Option<String> = "billingMode",
+        /// App/source label for server-side attribution.
+        pub app_source: Option<String> = "appSource",
+        /// Input-hash receipt, validated and lower-cased on the wire.
+        #[cfg_attr(target_arch = "wasm32", tsify(type = "unknown"))]
+        pub world_generation_receipt: Option<Value> = "worldGenerationReceipt",
+        /// Per-project workload attribution. Not read by the request builder: resolve it (with
+        /// the client defaults) into [`super::request::RequestContext::attribution`].
+        #[cfg_attr(target_arch = "wasm32", tsify(type = "unknown"))]
+        pub attribution: Option<Value> = "attribution",
+        /// LoRA ids, in application order.
+        pub loras: Option<Vec<String>> = "loras",
+        /// Strength per LoRA, positionally matched.
+        pub lora_strengths: Option<Vec<f64>> = "loraStrengths",
+        /// Number of previews (they cost money).
+        pub number_of_previews: Option<f64> = "numberOfPreviews",
+        /// SAM 3 selection prompt (`sam3_image_segment_bf16` only); validated as the SDK does.
+        #[cfg_attr(target_arch = "wasm32", tsify(type = "unknown"))]
+        pub sam3_prompt: Option<Value> = "sam3Prompt",
+        /// BiRefNet: return an RGBA cutout (`birefnet_image_background_removal_fp16` only).
+        #[cfg_attr(target_arch = "wasm32", tsify(type = "unknown"))]
+        pub apply_mask: Option<Value> = "applyMask",
+        /// Effect of the starting image, 0..1 (default 0.5).
+        pub starting_image_strength: Option<f64> = "startingImageStrength",
+        /// Sampler alias, one of the model options' `sampler.allowed`.
+        pub sampler: Option<String> = "sampler",
+        /// Scheduler alias, one of the model options' `scheduler.allowed`.
+        pub scheduler: Option<String> = "scheduler",
+        /// VAE file name (Comfy models with a VAE list).
+        pub vae: Option<String> = "vae",
+        /// Size preset id, or `custom` with `width`/`height`.
+        pub size_preset: Option<String> = "sizePreset",
+        /// Custom width in pixels.
+        pub width: Option<f64> = "width",
+        /// Custom height in pixels.
+        pub height: Option<f64> = "height",
+        /// ControlNet settings.
+        pub control_net: Option<ControlNetParams> = "controlNet",
+        /// `png`, `jpg` or `webp` (default `png`).
+        pub output_format: Option<String> = "outputFormat",
+        /// GPT Image quality preset.
+        pub gpt_image_quality: Option<String> = "gptImageQuality",
+        /// GPT Image background mode.
+        pub gpt_image_background: Option<String> = "gptImageBackground",
+        /// GPT Image JPEG/WebP compression, 0..100.
+        pub gpt_image_output_compression: Option<f64> = "gptImageOutputCompression",
+        /// GPT Image mask URL (a `data:` URI is turned into an upload before the request).
+        pub gpt_image_mask_url: Option<String> = "gptImageMaskUrl",
+        /// Pixal3D graph selector (`pixal3d_int8_i23d` only).
+        pub template_variant: Option<String> = "templateVariant",
+        /// Pixal3D texture size, 1024..4096.
+        pub texture_size: Option<f64> = "textureSize",
+        /// Pixal3D decimation target, 5000..700000.
+        pub mesh_target_faces: Option<f64> = "meshTargetFaces",
+        /// Pixal3D normal map size, 512..2048.
+        pub normal_map_size: Option<f64> = "normalMapSize",
+        /// Pixal3D ambient occlusion map size, 256..1024.
+        pub ambient_occlusion_size: Option<f64> = "ambientOcclusionSize",
+        /// Pixal3D shape resolution, 1024..1536.
+        pub shape_resolution: Option<f64> = "shapeResolution",
+    }
+    flags {
+        /// `startingImage` is set (media or `true`).
+        pub has_starting_image: bool,
+        /// `controlNet.image` is set.
+        pub control_net_has_image: bool,
+        /// One entry per element of the `contextImages` array, `true` where the element is set.
+        /// Kept per element (not a count) because a hole keeps its slot number on the wire.
+        pub context_images: Vec<bool>,
+        /// `gptImageMask` (media) is set.
+        pub has_gpt_image_mask: bool,
+        /// `leftViewImage`: `None` when absent, `Some(truthy)` when the key is present.
+        pub left_view_image: Option<bool>,
+        /// `backViewImage`, as [`Self::left_view_image`].
+        pub back_view_image: Option<bool>,
+        /// `rightViewImage`, as [`Self::left_view_image`].
+        pub right_view_image: Option<bool>,
+    }
 }
 
 /// Keys whose values are media inputs; [`ImageProjectParams::from_value`] reads them as flags.
@@ -190,16 +180,8 @@ impl ImageProjectParams {
         let obj = value
             .as_object()
             .ok_or_else(|| Error::invalid("INVALID_PARAMS", "Project params must be an object"))?;
-        let mut rest = obj.clone();
-        for key in MEDIA_KEYS {
-            rest.remove(key);
-        }
-        if let Some(Value::Object(cn)) = rest.get_mut("controlNet") {
-            cn.remove("image");
-        }
-        let mut params: Self = serde_json::from_value(Value::Object(rest)).map_err(|e| {
-            Error::invalid("INVALID_PARAMS", format!("Invalid project params: {e}"))
-        })?;
+        // The media keys are not among the read fields (nor `controlNet.image`).
+        let mut params = Self::read_fields(obj)?;
         let flag = |key: &str| obj.get(key).is_some_and(js::truthy);
         params.has_starting_image = flag("startingImage");
         params.has_gpt_image_mask = flag("gptImageMask");

@@ -20,7 +20,7 @@
 //! - 5.54 has no "ControlNet only on `_v2v`" check: a ControlNet on another model is sent
 //!   as given (the llms guide calls it a mistake; the SDK does not reject it).
 
-use serde::Deserialize;
+use super::fields::params_struct;
 use serde_json::{json, Map, Value};
 
 use super::js;
@@ -32,15 +32,15 @@ use crate::models::tiers::{
 };
 use crate::{Error, Result};
 
-/// Video control settings of an LTX v2v project (`controlNet`).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
-#[serde(rename_all = "camelCase", default)]
-pub struct VideoControlNetParams {
-    /// `canny`, `pose`, `depth`, `detailer`, `outpaint` or `inpaint`.
-    pub name: Option<String>,
-    /// Control strength 0..1.
-    pub strength: Option<f64>,
+params_struct! {
+    /// Video control settings of an LTX v2v project (`controlNet`).
+    pub struct VideoControlNetParams {
+        /// `canny`, `pose`, `depth`, `detailer`, `outpaint` or `inpaint`.
+        pub name: Option<String> = "name",
+        /// Control strength 0..1.
+        pub strength: Option<f64> = "strength",
+    }
+    flags {}
 }
 
 /// A media-array param (`contextImages`, `referenceVideos`, `referenceAudios`).
@@ -78,170 +78,159 @@ impl MediaList {
     }
 }
 
-/// Parameters of a video project, field for field as the official `VideoProjectParams`.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
-#[serde(rename_all = "camelCase", default)]
-pub struct VideoProjectParams {
-    /// Always `video` for this struct.
-    #[serde(rename = "type")]
-    pub project_type: String,
-    /// Model id, e.g. `ltx23-22b-fp8_t2v_distilled`.
-    pub model_id: String,
-    /// Number of videos (`numberOfMedia || 1` on the wire).
-    pub number_of_media: Option<f64>,
-    /// What to create.
-    pub positive_prompt: Option<String>,
-    /// What to avoid; sent only when non-empty and never for external-API or H3 models.
-    pub negative_prompt: Option<String>,
-    /// Style prompt; sent only when non-empty.
-    pub style_prompt: Option<String>,
-    /// Diffusion steps.
-    pub steps: Option<f64>,
-    /// Guidance scale (`guidanceScale` on the wire).
-    pub guidance: Option<f64>,
-    /// `fast` or `relaxed`.
-    pub network: Option<String>,
-    /// Ask the server not to filter NSFW results.
-    #[serde(rename = "disableNSFWFilter")]
-    pub disable_nsfw_filter: Option<bool>,
-    /// Seed.
-    pub seed: Option<f64>,
-    /// `sogni` or `spark`.
-    pub token_type: Option<String>,
-    /// `auto`, `subscription` or `tokens`.
-    pub billing_mode: Option<String>,
-    /// App/source label for server-side attribution.
-    pub app_source: Option<String>,
-    /// Input-hash receipt, validated and lower-cased on the wire.
-    #[cfg_attr(target_arch = "wasm32", tsify(type = "unknown"))]
-    pub world_generation_receipt: Option<Value>,
-    /// Per-project workload attribution; resolve it into [`RequestContext::attribution`].
-    #[cfg_attr(target_arch = "wasm32", tsify(type = "unknown"))]
-    pub attribution: Option<Value>,
-    /// LoRA ids, in application order.
-    pub loras: Option<Vec<String>>,
-    /// Strength per LoRA, positionally matched.
-    pub lora_strengths: Option<Vec<f64>>,
-    /// FlashVSR output resolution, 1080 or 1440.
-    pub upscale_resolution: Option<f64>,
-    /// FlashVSR `stable` or `sharper`.
-    pub detail_preference: Option<String>,
-    /// FlashVSR `stable` or `faster`.
-    pub processing_speed: Option<String>,
-    /// Frame count (deprecated; replaced by the one computed from `duration`).
-    pub frames: Option<f64>,
-    /// Duration in seconds.
-    pub duration: Option<f64>,
-    /// Retired Wan 3 option; rejected when present.
-    #[cfg_attr(target_arch = "wasm32", tsify(type = "unknown"))]
-    pub smart_duration: Option<Value>,
-    /// Frames per second.
-    pub fps: Option<f64>,
-    /// Seedance 2.5 `reference`, `edit` or `extend`.
-    pub seedance_task_type: Option<String>,
-    /// Wan 3 task hint (the SDK ignores it; the media shape selects the operation).
-    pub wan3_task_type: Option<String>,
-    /// Wan 3 aspect ratio.
-    pub ratio: Option<String>,
-    /// Sampling shift.
-    pub shift: Option<f64>,
-    /// TeaCache threshold 0..1.
-    pub teacache_threshold: Option<f64>,
-    /// Public HTTPS image references (Seedance, HappyHorse, Wan 3).
-    #[cfg_attr(target_arch = "wasm32", tsify(type = "string[]"))]
-    pub reference_image_urls: Option<Value>,
-    /// Public HTTPS audio references.
-    #[cfg_attr(target_arch = "wasm32", tsify(type = "string[]"))]
-    pub reference_audio_urls: Option<Value>,
-    /// Public HTTPS video references.
-    #[cfg_attr(target_arch = "wasm32", tsify(type = "string[]"))]
-    pub reference_video_urls: Option<Value>,
-    /// Wan 3 document reference (HTTPS).
-    #[cfg_attr(target_arch = "wasm32", tsify(type = "string"))]
-    pub reference_file_url: Option<Value>,
-    /// Wan 3 web-page reference (HTTPS).
-    #[cfg_attr(target_arch = "wasm32", tsify(type = "string"))]
-    pub reference_link_url: Option<Value>,
-    /// Wan 3 prompt expansion.
-    #[cfg_attr(target_arch = "wasm32", tsify(type = "boolean"))]
-    pub prompt_extend: Option<Value>,
-    /// Wan 3 watermark.
-    #[cfg_attr(target_arch = "wasm32", tsify(type = "boolean"))]
-    pub watermark: Option<Value>,
-    /// Generate an audio track.
-    pub generate_audio: Option<bool>,
-    /// LTX ID-LoRA identity strength (`identityGuidanceScale` on the wire).
-    pub audio_identity_strength: Option<f64>,
-    /// Offset into the reference audio, seconds.
-    #[cfg_attr(target_arch = "wasm32", tsify(type = "number"))]
-    pub audio_start: Option<Value>,
-    /// Seconds of reference audio to use.
-    pub audio_duration: Option<f64>,
-    /// Duration hints of the H3 r2v reference videos, seconds.
-    #[cfg_attr(target_arch = "wasm32", tsify(type = "number[]"))]
-    pub reference_video_durations: Option<Value>,
-    /// LTX v2v control settings.
-    pub control_net: Option<VideoControlNetParams>,
-    /// LTX v2v detailer LoRA strength.
-    pub detailer_strength: Option<f64>,
-    /// Offset into the reference video, seconds.
-    pub video_start: Option<f64>,
-    /// Drop the last frame (seamless stitching).
-    pub trim_end_frame: Option<bool>,
-    /// Width in pixels.
-    pub width: Option<f64>,
-    /// Height in pixels.
-    pub height: Option<f64>,
-    /// Sampler alias.
-    pub sampler: Option<String>,
-    /// Scheduler alias.
-    pub scheduler: Option<String>,
-    /// LTX first-frame strength.
-    pub first_frame_strength: Option<f64>,
-    /// LTX last-frame strength.
-    pub last_frame_strength: Option<f64>,
-    /// `mp4` (default) or `mov` (Seedance 2.5).
-    pub output_format: Option<String>,
-    /// Seedance 2.5: also export the last frame.
-    #[cfg_attr(target_arch = "wasm32", tsify(type = "boolean"))]
-    pub return_last_frame: Option<Value>,
-    /// WAN animate-replace subject points `[{x, y}]`; JSON-stringified on the wire.
-    #[cfg_attr(target_arch = "wasm32", tsify(type = "{x: number; y: number}[]"))]
-    pub sam2_coordinates: Option<Value>,
-    /// LTX v2v outpaint anchor.
-    pub outpaint_position: Option<String>,
-    /// Retired; rejected when present.
-    #[cfg_attr(target_arch = "wasm32", tsify(type = "unknown"))]
-    pub output_scale: Option<Value>,
-
-    /// `referenceImage` is set.
-    #[serde(skip)]
-    pub reference_image: bool,
-    /// `referenceImageEnd` is set.
-    #[serde(skip)]
-    pub reference_image_end: bool,
-    /// `referenceAudio` is set.
-    #[serde(skip)]
-    pub reference_audio: bool,
-    /// `referenceAudioIdentity` is set.
-    #[serde(skip)]
-    pub reference_audio_identity: bool,
-    /// `referenceVideo` is set.
-    #[serde(skip)]
-    pub reference_video: bool,
-    /// `referenceMask` is set.
-    #[serde(skip)]
-    pub reference_mask: bool,
-    /// `contextImages` (MiniMax H3 r2v only).
-    #[serde(skip)]
-    pub context_images: MediaList,
-    /// `referenceVideos` (MiniMax H3 r2v only).
-    #[serde(skip)]
-    pub reference_videos: MediaList,
-    /// `referenceAudios` (MiniMax H3 r2v only).
-    #[serde(skip)]
-    pub reference_audios: MediaList,
+params_struct! {
+    /// Parameters of a video project, field for field as the official `VideoProjectParams`.
+    pub struct VideoProjectParams {
+        /// Always `video` for this struct.
+        pub project_type: String = "type",
+        /// Model id, e.g. `ltx23-22b-fp8_t2v_distilled`.
+        pub model_id: String = "modelId",
+        /// Number of videos (`numberOfMedia || 1` on the wire).
+        pub number_of_media: Option<f64> = "numberOfMedia",
+        /// What to create.
+        pub positive_prompt: Option<String> = "positivePrompt",
+        /// What to avoid; sent only when non-empty and never for external-API or H3 models.
+        pub negative_prompt: Option<String> = "negativePrompt",
+        /// Style prompt; sent only when non-empty.
+        pub style_prompt: Option<String> = "stylePrompt",
+        /// Diffusion steps.
+        pub steps: Option<f64> = "steps",
+        /// Guidance scale (`guidanceScale` on the wire).
+        pub guidance: Option<f64> = "guidance",
+        /// `fast` or `relaxed`.
+        pub network: Option<String> = "network",
+        /// Ask the server not to filter NSFW results.
+        pub disable_nsfw_filter: Option<bool> = "disableNSFWFilter",
+        /// Seed.
+        pub seed: Option<f64> = "seed",
+        /// `sogni` or `spark`.
+        pub token_type: Option<String> = "tokenType",
+        /// `auto`, `subscription` or `tokens`.
+        pub billing_mode: Option<String> = "billingMode",
+        /// App/source label for server-side attribution.
+        pub app_source: Option<String> = "appSource",
+        /// Input-hash receipt, validated and lower-cased on the wire.
+        #[cfg_attr(target_arch = "wasm32", tsify(type = "unknown"))]
+        pub world_generation_receipt: Option<Value> = "worldGenerationReceipt",
+        /// Per-project workload attribution; resolve it into [`RequestContext::attribution`].
+        #[cfg_attr(target_arch = "wasm32", tsify(type = "unknown"))]
+        pub attribution: Option<Value> = "attribution",
+        /// LoRA ids, in application order.
+        pub loras: Option<Vec<String>> = "loras",
+        /// Strength per LoRA, positionally matched.
+        pub lora_strengths: Option<Vec<f64>> = "loraStrengths",
+        /// FlashVSR output resolution, 1080 or 1440.
+        pub upscale_resolution: Option<f64> = "upscaleResolution",
+        /// FlashVSR `stable` or `sharper`.
+        pub detail_preference: Option<String> = "detailPreference",
+        /// FlashVSR `stable` or `faster`.
+        pub processing_speed: Option<String> = "processingSpeed",
+        /// Frame count (deprecated; replaced by the one computed from `duration`).
+        pub frames: Option<f64> = "frames",
+        /// Duration in seconds.
+        pub duration: Option<f64> = "duration",
+        /// Retired Wan 3 option; rejected when present.
+        #[cfg_attr(target_arch = "wasm32", tsify(type = "unknown"))]
+        pub smart_duration: Option<Value> = "smartDuration",
+        /// Frames per second.
+        pub fps: Option<f64> = "fps",
+        /// Seedance 2.5 `reference`, `edit` or `extend`.
+        pub seedance_task_type: Option<String> = "seedanceTaskType",
+        /// Wan 3 task hint (the SDK ignores it; the media shape selects the operation).
+        pub wan3_task_type: Option<String> = "wan3TaskType",
+        /// Wan 3 aspect ratio.
+        pub ratio: Option<String> = "ratio",
+        /// Sampling shift.
+        pub shift: Option<f64> = "shift",
+        /// TeaCache threshold 0..1.
+        pub teacache_threshold: Option<f64> = "teacacheThreshold",
+        /// Public HTTPS image references (Seedance, HappyHorse, Wan 3).
+        #[cfg_attr(target_arch = "wasm32", tsify(type = "string[]"))]
+        pub reference_image_urls: Option<Value> = "referenceImageUrls",
+        /// Public HTTPS audio references.
+        #[cfg_attr(target_arch = "wasm32", tsify(type = "string[]"))]
+        pub reference_audio_urls: Option<Value> = "referenceAudioUrls",
+        /// Public HTTPS video references.
+        #[cfg_attr(target_arch = "wasm32", tsify(type = "string[]"))]
+        pub reference_video_urls: Option<Value> = "referenceVideoUrls",
+        /// Wan 3 document reference (HTTPS).
+        #[cfg_attr(target_arch = "wasm32", tsify(type = "string"))]
+        pub reference_file_url: Option<Value> = "referenceFileUrl",
+        /// Wan 3 web-page reference (HTTPS).
+        #[cfg_attr(target_arch = "wasm32", tsify(type = "string"))]
+        pub reference_link_url: Option<Value> = "referenceLinkUrl",
+        /// Wan 3 prompt expansion.
+        #[cfg_attr(target_arch = "wasm32", tsify(type = "boolean"))]
+        pub prompt_extend: Option<Value> = "promptExtend",
+        /// Wan 3 watermark.
+        #[cfg_attr(target_arch = "wasm32", tsify(type = "boolean"))]
+        pub watermark: Option<Value> = "watermark",
+        /// Generate an audio track.
+        pub generate_audio: Option<bool> = "generateAudio",
+        /// LTX ID-LoRA identity strength (`identityGuidanceScale` on the wire).
+        pub audio_identity_strength: Option<f64> = "audioIdentityStrength",
+        /// Offset into the reference audio, seconds.
+        #[cfg_attr(target_arch = "wasm32", tsify(type = "number"))]
+        pub audio_start: Option<Value> = "audioStart",
+        /// Seconds of reference audio to use.
+        pub audio_duration: Option<f64> = "audioDuration",
+        /// Duration hints of the H3 r2v reference videos, seconds.
+        #[cfg_attr(target_arch = "wasm32", tsify(type = "number[]"))]
+        pub reference_video_durations: Option<Value> = "referenceVideoDurations",
+        /// LTX v2v control settings.
+        pub control_net: Option<VideoControlNetParams> = "controlNet",
+        /// LTX v2v detailer LoRA strength.
+        pub detailer_strength: Option<f64> = "detailerStrength",
+        /// Offset into the reference video, seconds.
+        pub video_start: Option<f64> = "videoStart",
+        /// Drop the last frame (seamless stitching).
+        pub trim_end_frame: Option<bool> = "trimEndFrame",
+        /// Width in pixels.
+        pub width: Option<f64> = "width",
+        /// Height in pixels.
+        pub height: Option<f64> = "height",
+        /// Sampler alias.
+        pub sampler: Option<String> = "sampler",
+        /// Scheduler alias.
+        pub scheduler: Option<String> = "scheduler",
+        /// LTX first-frame strength.
+        pub first_frame_strength: Option<f64> = "firstFrameStrength",
+        /// LTX last-frame strength.
+        pub last_frame_strength: Option<f64> = "lastFrameStrength",
+        /// `mp4` (default) or `mov` (Seedance 2.5).
+        pub output_format: Option<String> = "outputFormat",
+        /// Seedance 2.5: also export the last frame.
+        #[cfg_attr(target_arch = "wasm32", tsify(type = "boolean"))]
+        pub return_last_frame: Option<Value> = "returnLastFrame",
+        /// WAN animate-replace subject points `[{x, y}]`; JSON-stringified on the wire.
+        #[cfg_attr(target_arch = "wasm32", tsify(type = "{x: number; y: number}[]"))]
+        pub sam2_coordinates: Option<Value> = "sam2Coordinates",
+        /// LTX v2v outpaint anchor.
+        pub outpaint_position: Option<String> = "outpaintPosition",
+        /// Retired; rejected when present.
+        #[cfg_attr(target_arch = "wasm32", tsify(type = "unknown"))]
+        pub output_scale: Option<Value> = "outputScale",
+    }
+    flags {
+        /// `referenceImage` is set.
+        pub reference_image: bool,
+        /// `referenceImageEnd` is set.
+        pub reference_image_end: bool,
+        /// `referenceAudio` is set.
+        pub reference_audio: bool,
+        /// `referenceAudioIdentity` is set.
+        pub reference_audio_identity: bool,
+        /// `referenceVideo` is set.
+        pub reference_video: bool,
+        /// `referenceMask` is set.
+        pub reference_mask: bool,
+        /// `contextImages` (MiniMax H3 r2v only).
+        pub context_images: MediaList,
+        /// `referenceVideos` (MiniMax H3 r2v only).
+        pub reference_videos: MediaList,
+        /// `referenceAudios` (MiniMax H3 r2v only).
+        pub reference_audios: MediaList,
+    }
 }
 
 /// Keys whose values are media inputs; [`VideoProjectParams::from_value`] reads them as
@@ -288,13 +277,8 @@ impl VideoProjectParams {
         let obj = value
             .as_object()
             .ok_or_else(|| Error::invalid("INVALID_PARAMS", "Project params must be an object"))?;
-        let mut rest = obj.clone();
-        for key in VIDEO_MEDIA_KEYS {
-            rest.remove(key);
-        }
-        let mut p: Self = serde_json::from_value(Value::Object(rest)).map_err(|e| {
-            Error::invalid("INVALID_PARAMS", format!("Invalid project params: {e}"))
-        })?;
+        // The media keys are not among the read fields.
+        let mut p = Self::read_fields(obj)?;
         let flag = |key: &str| obj.get(key).is_some_and(js::truthy);
         p.reference_image = flag("referenceImage");
         p.reference_image_end = flag("referenceImageEnd");

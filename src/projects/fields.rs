@@ -175,8 +175,10 @@ mod tests {
 
     #[test]
     fn fields_are_read_under_their_keys_and_absent_or_null_is_the_default() {
-        let s = sample(json!({"name": "a", "count": 2, "tags": ["x"], "extraData": {"k": 1},
-                              "inner": {"on": true}, "seen": true, "unknown": 5}))
+        let s = sample(
+            json!({"name": "a", "count": 2, "tags": ["x"], "extraData": {"k": 1},
+                              "inner": {"on": true}, "seen": true, "unknown": 5}),
+        )
         .unwrap();
         assert_eq!(s.name, "a");
         assert_eq!(s.count, Some(2.0));
@@ -184,7 +186,10 @@ mod tests {
         assert_eq!(s.extra, Some(json!({"k": 1})));
         assert_eq!(s.inner, Some(Inner { on: Some(true) }));
         assert!(!s.seen, "flags are not read from JSON");
-        assert_eq!(sample(json!({"name": null, "count": null})).unwrap(), Sample::default());
+        assert_eq!(
+            sample(json!({"name": null, "count": null})).unwrap(),
+            Sample::default()
+        );
     }
 
     #[test]

@@ -8,8 +8,57 @@
 //! `imgID` are upper-cased; an empty `imgID` reads as absent.
 
 use crate::Error;
-use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value};
+
+/// A payload struct read field by field from the payload object.
+trait Body: Sized {
+    /// Reads the fields of `map`; the error says which required field is missing.
+    fn read(map: &Map<String, Value>) -> Result<Self, &'static str>;
+}
+
+/// Declares a payload struct whose fields are read from their wire keys by the lenient
+/// readers below (`pub step: Option<f64> = "step" => number,`). Fields in `filled { … }`
+/// start at their default and are filled in by [`parse_event`].
+macro_rules! event_struct {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident {
+            $(
+                $(#[$fmeta:meta])*
+                pub $field:ident: $ty:ty = $key:literal => $reader:ident,
+            )*
+        }
+        $(
+            filled {
+                $(
+                    $(#[$smeta:meta])*
+                    pub $sfield:ident: $sty:ty,
+                )*
+            }
+        )?
+    ) => {
+        $(#[$meta])*
+        pub struct $name {
+            $(
+                $(#[$fmeta])*
+                pub $field: $ty,
+            )*
+            $($(
+                $(#[$smeta])*
+                pub $sfield: $sty,
+            )*)?
+        }
+
+        impl Body for $name {
+            fn read(map: &Map<String, Value>) -> Result<Self, &'static str> {
+                Ok(Self {
+                    $( $field: $reader(map.get($key))?, )*
+                    $($( $sfield: Default::default(), )*)?
+                })
+            }
+        }
+    };
+}
 
 /// One server → client event.
 #[derive(Debug, Clone, PartialEq)]
@@ -96,11 +145,11 @@ fn protocol(kind: &str, message: impl std::fmt::Display) -> Error {
     }
 }
 
-fn body<T: for<'de> Deserialize<'de>>(kind: &str, data: &Value) -> Result<T, Error> {
-    if !data.is_object() {
-        return Err(protocol(kind, "payload is not an object"));
-    }
-    T::deserialize(data).map_err(|e| protocol(kind, e))
+fn body<T: Body>(kind: &str, data: &Value) -> Result<T, Error> {
+    let map = data
+        .as_object()
+        .ok_or_else(|| protocol(kind, "payload is not an object"))?;
+    T::read(map).map_err(|e| protocol(kind, e))
 }
 
 fn upper_case_ids(data: &Value) -> Value {
@@ -198,145 +247,116 @@ impl JobState {
     }
 }
 
-/// `jobState {type:'queued'}`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct Queued {
-    /// Project ID.
-    #[serde(rename = "jobID", deserialize_with = "id")]
-    pub job_id: String,
-    /// Position in the queue.
-    #[serde(rename = "queuePosition", default, deserialize_with = "integer")]
-    pub queue_position: Option<i64>,
-    /// Seconds until a worker is expected to start; absent when `null`, negative or invalid.
-    #[serde(
-        rename = "estimatedStartSeconds",
-        default,
-        deserialize_with = "non_negative"
-    )]
-    pub estimated_start_seconds: Option<f64>,
-    /// `waiting` or `no-workers`, as sent (unknown values are dropped by the project layer).
-    #[serde(rename = "queueStatus", default, deserialize_with = "string")]
-    pub queue_status: Option<String>,
+event_struct! {
+    /// `jobState {type:'queued'}`.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct Queued {
+        /// Project ID.
+        pub job_id: String = "jobID" => id,
+        /// Position in the queue.
+        pub queue_position: Option<i64> = "queuePosition" => integer,
+        /// Seconds until a worker is expected to start; absent when `null`, negative or invalid.
+        pub estimated_start_seconds: Option<f64> = "estimatedStartSeconds" => non_negative,
+        /// `waiting` or `no-workers`, as sent (unknown values are dropped by the project layer).
+        pub queue_status: Option<String> = "queueStatus" => string,
+    }
 }
 
-/// `jobState {type:'initiatingModel'|'jobStarted'}`: one job on one worker.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct WorkerJobState {
-    /// Project ID.
-    #[serde(rename = "jobID", deserialize_with = "id")]
-    pub job_id: String,
-    /// Job ID.
-    #[serde(rename = "imgID", default, deserialize_with = "opt_id")]
-    pub img_id: Option<String>,
-    /// The worker's name.
-    #[serde(rename = "workerName", default, deserialize_with = "string")]
-    pub worker_name: Option<String>,
-    /// Position of this render in the project (stable across worker moves).
-    #[serde(rename = "jobIndex", default, deserialize_with = "integer")]
-    pub job_index: Option<i64>,
-    /// Per-job prompt made by dynamic prompts.
-    #[serde(rename = "positivePrompt", default, deserialize_with = "string")]
-    pub positive_prompt: Option<String>,
-    /// Per-job negative prompt made by dynamic prompts.
-    #[serde(rename = "negativePrompt", default, deserialize_with = "string")]
-    pub negative_prompt: Option<String>,
-    /// What the worker is preparing (LoRA download, model load/unload), as sent.
-    #[serde(default, deserialize_with = "object")]
-    pub preparation: Option<Value>,
+event_struct! {
+    /// `jobState {type:'initiatingModel'|'jobStarted'}`: one job on one worker.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct WorkerJobState {
+        /// Project ID.
+        pub job_id: String = "jobID" => id,
+        /// Job ID.
+        pub img_id: Option<String> = "imgID" => opt_id,
+        /// The worker's name.
+        pub worker_name: Option<String> = "workerName" => string,
+        /// Position of this render in the project (stable across worker moves).
+        pub job_index: Option<i64> = "jobIndex" => integer,
+        /// Per-job prompt made by dynamic prompts.
+        pub positive_prompt: Option<String> = "positivePrompt" => string,
+        /// Per-job negative prompt made by dynamic prompts.
+        pub negative_prompt: Option<String> = "negativePrompt" => string,
+        /// What the worker is preparing (LoRA download, model load/unload), as sent.
+        pub preparation: Option<Value> = "preparation" => object,
+    }
 }
 
-/// `jobProgress`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct JobProgress {
-    /// Project ID.
-    #[serde(rename = "jobID", deserialize_with = "id")]
-    pub job_id: String,
-    /// Job ID.
-    #[serde(rename = "imgID", default, deserialize_with = "opt_id")]
-    pub img_id: Option<String>,
-    /// A new preview image exists (the client fetches its URL).
-    #[serde(rename = "hasImage", default, deserialize_with = "strict_true")]
-    pub has_image: bool,
-    /// Current step.
-    #[serde(default, deserialize_with = "number")]
-    pub step: Option<f64>,
-    /// Total steps (replaces the job's step count).
-    #[serde(rename = "stepCount", default, deserialize_with = "number")]
-    pub step_count: Option<f64>,
-    /// External progress, 0–1 or 0–100.
-    #[serde(default, deserialize_with = "number")]
-    pub progress: Option<f64>,
-    /// Worker's time-remaining estimate in seconds (0 = none).
-    #[serde(rename = "etaSeconds", default, deserialize_with = "number")]
-    pub eta_seconds: Option<f64>,
-    /// Lower bound of the worker's ETA interval, in seconds.
-    #[serde(rename = "etaMin", default, deserialize_with = "number")]
-    pub eta_min: Option<f64>,
-    /// Upper bound of the worker's ETA interval, in seconds (0 = no interval).
-    #[serde(rename = "etaMax", default, deserialize_with = "number")]
-    pub eta_max: Option<f64>,
+event_struct! {
+    /// `jobProgress`.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct JobProgress {
+        /// Project ID.
+        pub job_id: String = "jobID" => id,
+        /// Job ID.
+        pub img_id: Option<String> = "imgID" => opt_id,
+        /// A new preview image exists (the client fetches its URL).
+        pub has_image: bool = "hasImage" => strict_true,
+        /// Current step.
+        pub step: Option<f64> = "step" => number,
+        /// Total steps (replaces the job's step count).
+        pub step_count: Option<f64> = "stepCount" => number,
+        /// External progress, 0–1 or 0–100.
+        pub progress: Option<f64> = "progress" => number,
+        /// Worker's time-remaining estimate in seconds (0 = none).
+        pub eta_seconds: Option<f64> = "etaSeconds" => number,
+        /// Lower bound of the worker's ETA interval, in seconds.
+        pub eta_min: Option<f64> = "etaMin" => number,
+        /// Upper bound of the worker's ETA interval, in seconds (0 = no interval).
+        pub eta_max: Option<f64> = "etaMax" => number,
+    }
 }
 
-/// `jobETA`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct JobEta {
-    /// Project ID.
-    #[serde(rename = "jobID", deserialize_with = "id")]
-    pub job_id: String,
-    /// Job ID (servers should always send it; without it no job is touched).
-    #[serde(rename = "imgID", default, deserialize_with = "opt_id")]
-    pub img_id: Option<String>,
-    /// Seconds until the job is expected to finish.
-    #[serde(rename = "etaSeconds", default, deserialize_with = "number")]
-    pub eta_seconds: Option<f64>,
+event_struct! {
+    /// `jobETA`.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct JobEta {
+        /// Project ID.
+        pub job_id: String = "jobID" => id,
+        /// Job ID (servers should always send it; without it no job is touched).
+        pub img_id: Option<String> = "imgID" => opt_id,
+        /// Seconds until the job is expected to finish.
+        pub eta_seconds: Option<f64> = "etaSeconds" => number,
+    }
 }
 
-/// `jobResult`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct JobResult {
-    /// Project ID.
-    #[serde(rename = "jobID", deserialize_with = "id")]
-    pub job_id: String,
-    /// Job ID.
-    #[serde(rename = "imgID", default, deserialize_with = "opt_id")]
-    pub img_id: Option<String>,
-    /// Steps actually performed.
-    #[serde(rename = "performedStepCount", default, deserialize_with = "number")]
-    pub performed_step_count: Option<f64>,
-    /// Seed used (a decimal string on the wire, read like JS `Number()`).
-    #[serde(rename = "lastSeed", default, deserialize_with = "seed")]
-    pub last_seed: Option<u64>,
-    /// The artist canceled this job: it ends `canceled` with no media.
-    #[serde(rename = "userCanceled", default, deserialize_with = "truthy")]
-    pub user_canceled: bool,
-    /// A safety signal fired.
-    #[serde(rename = "triggeredNSFWFilter", default, deserialize_with = "truthy")]
-    pub triggered_nsfw_filter: bool,
-    /// 5.54: the signal is a label on media that *was* delivered (filter off).
-    #[serde(rename = "nsfwDetected", default, deserialize_with = "strict_true")]
-    pub nsfw_detected: bool,
-    /// 5.54: which signals fired (`prompt`, `image`).
-    #[serde(rename = "nsfwSources", default, deserialize_with = "strings")]
-    pub nsfw_sources: Vec<String>,
-    /// Direct result URL (vendor jobs); no download-URL request is needed then.
-    #[serde(rename = "resultUrl", default, deserialize_with = "string")]
-    pub result_url: Option<String>,
-    /// Deprecated direct video URL.
-    #[serde(rename = "videoUrl", default, deserialize_with = "string")]
-    pub video_url: Option<String>,
-    /// Deprecated direct video file.
-    #[serde(rename = "videoFile", default, deserialize_with = "string")]
-    pub video_file: Option<String>,
-    /// 5.54: exported last-frame URL.
-    #[serde(rename = "lastFrameUrl", default, deserialize_with = "string")]
-    pub last_frame_url: Option<String>,
-    /// 5.54: the delivered output format.
-    #[serde(rename = "outputFormat", default, deserialize_with = "string")]
-    pub output_format: Option<String>,
-    /// 5.54: the worker-attested `JobProvenance` (see [`super::provenance::job_provenance`]);
-    /// filled in by [`parse_event`].
-    #[serde(skip)]
-    pub provenance: Option<Value>,
+event_struct! {
+    /// `jobResult`.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct JobResult {
+        /// Project ID.
+        pub job_id: String = "jobID" => id,
+        /// Job ID.
+        pub img_id: Option<String> = "imgID" => opt_id,
+        /// Steps actually performed.
+        pub performed_step_count: Option<f64> = "performedStepCount" => number,
+        /// Seed used (a decimal string on the wire, read like JS `Number()`).
+        pub last_seed: Option<u64> = "lastSeed" => seed,
+        /// The artist canceled this job: it ends `canceled` with no media.
+        pub user_canceled: bool = "userCanceled" => truthy,
+        /// A safety signal fired.
+        pub triggered_nsfw_filter: bool = "triggeredNSFWFilter" => truthy,
+        /// 5.54: the signal is a label on media that *was* delivered (filter off).
+        pub nsfw_detected: bool = "nsfwDetected" => strict_true,
+        /// 5.54: which signals fired (`prompt`, `image`).
+        pub nsfw_sources: Vec<String> = "nsfwSources" => strings,
+        /// Direct result URL (vendor jobs); no download-URL request is needed then.
+        pub result_url: Option<String> = "resultUrl" => string,
+        /// Deprecated direct video URL.
+        pub video_url: Option<String> = "videoUrl" => string,
+        /// Deprecated direct video file.
+        pub video_file: Option<String> = "videoFile" => string,
+        /// 5.54: exported last-frame URL.
+        pub last_frame_url: Option<String> = "lastFrameUrl" => string,
+        /// 5.54: the delivered output format.
+        pub output_format: Option<String> = "outputFormat" => string,
+    }
+    filled {
+        /// 5.54: the worker-attested `JobProvenance` (see [`super::provenance::job_provenance`]);
+        /// filled in by [`parse_event`].
+        pub provenance: Option<Value>,
+    }
 }
 
 impl JobResult {
@@ -356,40 +376,29 @@ impl JobResult {
     }
 }
 
-/// `jobError`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct JobError {
-    /// Project ID.
-    #[serde(rename = "jobID", deserialize_with = "id")]
-    pub job_id: String,
-    /// Job ID; absent for a project-level error.
-    #[serde(rename = "imgID", default, deserialize_with = "opt_id")]
-    pub img_id: Option<String>,
-    /// The error came from a worker.
-    #[serde(rename = "isFromWorker", default, deserialize_with = "truthy")]
-    pub is_from_worker: bool,
-    /// Number, numeric string or named string error (`workerDisconnected`, …).
-    #[serde(default)]
-    pub error: Value,
-    /// Human-readable message.
-    #[serde(rename = "error_message", default, deserialize_with = "string")]
-    pub error_message: Option<String>,
-    /// A subscription feature gate (code 4081).
-    #[serde(
-        rename = "subscriptionLimit",
-        default,
-        deserialize_with = "strict_true"
-    )]
-    pub subscription_limit: bool,
-    /// Plans that would unlock the feature.
-    #[serde(rename = "requiredPlans", default, deserialize_with = "strings")]
-    pub required_plans: Vec<String>,
-    /// The gated capability.
-    #[serde(default, deserialize_with = "string")]
-    pub feature: Option<String>,
-    /// User-facing description of the limitation.
-    #[serde(default, deserialize_with = "string")]
-    pub limitation: Option<String>,
+event_struct! {
+    /// `jobError`.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct JobError {
+        /// Project ID.
+        pub job_id: String = "jobID" => id,
+        /// Job ID; absent for a project-level error.
+        pub img_id: Option<String> = "imgID" => opt_id,
+        /// The error came from a worker.
+        pub is_from_worker: bool = "isFromWorker" => truthy,
+        /// Number, numeric string or named string error (`workerDisconnected`, …).
+        pub error: Value = "error" => any,
+        /// Human-readable message.
+        pub error_message: Option<String> = "error_message" => string,
+        /// A subscription feature gate (code 4081).
+        pub subscription_limit: bool = "subscriptionLimit" => strict_true,
+        /// Plans that would unlock the feature.
+        pub required_plans: Vec<String> = "requiredPlans" => strings,
+        /// The gated capability.
+        pub feature: Option<String> = "feature" => string,
+        /// User-facing description of the limitation.
+        pub limitation: Option<String> = "limitation" => string,
+    }
 }
 
 impl JobError {
@@ -412,79 +421,69 @@ impl JobError {
     }
 }
 
-/// `jobRetry` (5.54): the attempt `imgID` was abandoned; the render comes back under a new
-/// `imgID` and is matched to its job by `jobIndex`. Not a failure.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct JobRetry {
-    /// Project ID.
-    #[serde(rename = "jobID", deserialize_with = "id")]
-    pub job_id: String,
-    /// The abandoned attempt's job ID.
-    #[serde(rename = "imgID", default, deserialize_with = "opt_id")]
-    pub img_id: Option<String>,
-    /// The render's position in the project.
-    #[serde(rename = "jobIndex", default, deserialize_with = "integer")]
-    pub job_index: Option<i64>,
-    /// 1-based attempt that just failed.
-    #[serde(default, deserialize_with = "integer")]
-    pub attempt: Option<i64>,
-    /// The server's attempt budget.
-    #[serde(rename = "maxAttempts", default, deserialize_with = "integer")]
-    pub max_attempts: Option<i64>,
-    /// The failure came from a worker.
-    #[serde(rename = "isFromWorker", default, deserialize_with = "truthy")]
-    pub is_from_worker: bool,
-    /// Why the attempt failed.
-    #[serde(default)]
-    pub error: Value,
-    /// Human-readable message.
-    #[serde(rename = "error_message", default, deserialize_with = "string")]
-    pub error_message: Option<String>,
+event_struct! {
+    /// `jobRetry` (5.54): the attempt `imgID` was abandoned; the render comes back under a new
+    /// `imgID` and is matched to its job by `jobIndex`. Not a failure.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct JobRetry {
+        /// Project ID.
+        pub job_id: String = "jobID" => id,
+        /// The abandoned attempt's job ID.
+        pub img_id: Option<String> = "imgID" => opt_id,
+        /// The render's position in the project.
+        pub job_index: Option<i64> = "jobIndex" => integer,
+        /// 1-based attempt that just failed.
+        pub attempt: Option<i64> = "attempt" => integer,
+        /// The server's attempt budget.
+        pub max_attempts: Option<i64> = "maxAttempts" => integer,
+        /// The failure came from a worker.
+        pub is_from_worker: bool = "isFromWorker" => truthy,
+        /// Why the attempt failed.
+        pub error: Value = "error" => any,
+        /// Human-readable message.
+        pub error_message: Option<String> = "error_message" => string,
+    }
 }
 
-/// `artistCancelConfirmation` (5.54).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct ArtistCancelConfirmation {
-    /// Project ID.
-    #[serde(rename = "jobID", deserialize_with = "id")]
-    pub job_id: String,
-    /// Whether the project was canceled.
-    #[serde(rename = "didCancel", default, deserialize_with = "truthy")]
-    pub did_cancel: bool,
-    /// Why not, when it was not.
-    #[serde(rename = "error_message", default, deserialize_with = "string")]
-    pub error_message: Option<String>,
+event_struct! {
+    /// `artistCancelConfirmation` (5.54).
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct ArtistCancelConfirmation {
+        /// Project ID.
+        pub job_id: String = "jobID" => id,
+        /// Whether the project was canceled.
+        pub did_cancel: bool = "didCancel" => truthy,
+        /// Why not, when it was not.
+        pub error_message: Option<String> = "error_message" => string,
+    }
 }
 
-/// One token's balance (decimal strings).
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
-pub struct TokenBalance {
-    /// Settled amount.
-    #[serde(default, deserialize_with = "string")]
-    pub settled: Option<String>,
-    /// Credit.
-    #[serde(default, deserialize_with = "string")]
-    pub credit: Option<String>,
-    /// Debit.
-    #[serde(default, deserialize_with = "string")]
-    pub debit: Option<String>,
-    /// Net spendable amount.
-    #[serde(default, deserialize_with = "string")]
-    pub net: Option<String>,
-    /// Spark only: premium credit.
-    #[serde(rename = "premiumCredit", default, deserialize_with = "string")]
-    pub premium_credit: Option<String>,
+event_struct! {
+    /// One token's balance (decimal strings).
+    #[derive(Debug, Clone, PartialEq, Default)]
+    pub struct TokenBalance {
+        /// Settled amount.
+        pub settled: Option<String> = "settled" => string,
+        /// Credit.
+        pub credit: Option<String> = "credit" => string,
+        /// Debit.
+        pub debit: Option<String> = "debit" => string,
+        /// Net spendable amount.
+        pub net: Option<String> = "net" => string,
+        /// Spark only: premium credit.
+        pub premium_credit: Option<String> = "premiumCredit" => string,
+    }
 }
 
-/// `balanceUpdate`.
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
-pub struct BalanceUpdate {
-    /// SOGNI token balance.
-    #[serde(default, deserialize_with = "balance")]
-    pub sogni: Option<TokenBalance>,
-    /// Spark balance.
-    #[serde(default, deserialize_with = "balance")]
-    pub spark: Option<TokenBalance>,
+event_struct! {
+    /// `balanceUpdate`.
+    #[derive(Debug, Clone, PartialEq, Default)]
+    pub struct BalanceUpdate {
+        /// SOGNI token balance.
+        pub sogni: Option<TokenBalance> = "sogni" => balance,
+        /// Spark balance.
+        pub spark: Option<TokenBalance> = "spark" => balance,
+    }
 }
 
 /// `swarmModels`: model id → worker count, in payload order. Non-numeric counts are skipped.
@@ -529,78 +528,49 @@ impl ChangeNetwork {
     }
 }
 
-/// `authenticated`: the handshake snapshot. Every field is optional.
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
-pub struct Authenticated {
-    /// Account ID.
-    #[serde(default, deserialize_with = "string")]
-    pub id: Option<String>,
-    /// `artist` or `worker`.
-    #[serde(rename = "clientType", default, deserialize_with = "string")]
-    pub client_type: Option<String>,
-    /// Username.
-    #[serde(default, deserialize_with = "string")]
-    pub username: Option<String>,
-    /// Wallet address.
-    #[serde(default, deserialize_with = "string")]
-    pub address: Option<String>,
-    /// Session ID.
-    #[serde(rename = "SID", default, deserialize_with = "number")]
-    pub sid: Option<f64>,
-    /// Client session ID.
-    #[serde(rename = "clientSID", default, deserialize_with = "number")]
-    pub client_sid: Option<f64>,
-    /// Address session ID.
-    #[serde(rename = "addressSID", default, deserialize_with = "number")]
-    pub address_sid: Option<f64>,
-    /// Balance format version (2).
-    #[serde(rename = "balanceVersion", default, deserialize_with = "number")]
-    pub balance_version: Option<f64>,
-    /// Token snapshot (not used for the balance).
-    #[serde(default, deserialize_with = "object")]
-    pub tokens: Option<Value>,
-    /// Subscription entitlement snapshot.
-    #[serde(
-        rename = "subscriptionEntitlement",
-        default,
-        deserialize_with = "object"
-    )]
-    pub subscription_entitlement: Option<Value>,
-    /// 5.54: this appId's in-flight projects (recovery).
-    #[serde(rename = "activeProjects", default, deserialize_with = "values")]
-    pub active_projects: Vec<Value>,
-    /// 5.54: projects that finished while this appId had no socket.
-    #[serde(
-        rename = "unclaimedCompletedProjects",
-        default,
-        deserialize_with = "values"
-    )]
-    pub unclaimed_completed_projects: Vec<Value>,
-    /// 5.54: LLM jobs still in flight; `None` when the server did not say.
-    #[serde(rename = "activeLLMJobIDs", default, deserialize_with = "opt_strings")]
-    pub active_llm_job_ids: Option<Vec<String>>,
-    /// Mainnet account.
-    #[serde(rename = "isMainnet", default, deserialize_with = "opt_bool")]
-    pub is_mainnet: Option<bool>,
-    /// The account was migrated.
-    #[serde(rename = "accountWasMigrated", default, deserialize_with = "opt_bool")]
-    pub account_was_migrated: Option<bool>,
-    /// Free Spark cannot be spent.
-    #[serde(rename = "freeSparkLocked", default, deserialize_with = "opt_bool")]
-    pub free_spark_locked: Option<bool>,
-    /// `trial` or `purchase`.
-    #[serde(rename = "freeSparkUnlockPath", default, deserialize_with = "string")]
-    pub free_spark_unlock_path: Option<String>,
-    /// An airdrop waits to be claimed.
-    #[serde(rename = "hasUnclaimedAirdrop", default, deserialize_with = "opt_bool")]
-    pub has_unclaimed_airdrop: Option<bool>,
-    /// First login after the migration.
-    #[serde(
-        rename = "firstLoginAfterMigration",
-        default,
-        deserialize_with = "opt_bool"
-    )]
-    pub first_login_after_migration: Option<bool>,
+event_struct! {
+    /// `authenticated`: the handshake snapshot. Every field is optional.
+    #[derive(Debug, Clone, PartialEq, Default)]
+    pub struct Authenticated {
+        /// Account ID.
+        pub id: Option<String> = "id" => string,
+        /// `artist` or `worker`.
+        pub client_type: Option<String> = "clientType" => string,
+        /// Username.
+        pub username: Option<String> = "username" => string,
+        /// Wallet address.
+        pub address: Option<String> = "address" => string,
+        /// Session ID.
+        pub sid: Option<f64> = "SID" => number,
+        /// Client session ID.
+        pub client_sid: Option<f64> = "clientSID" => number,
+        /// Address session ID.
+        pub address_sid: Option<f64> = "addressSID" => number,
+        /// Balance format version (2).
+        pub balance_version: Option<f64> = "balanceVersion" => number,
+        /// Token snapshot (not used for the balance).
+        pub tokens: Option<Value> = "tokens" => object,
+        /// Subscription entitlement snapshot.
+        pub subscription_entitlement: Option<Value> = "subscriptionEntitlement" => object,
+        /// 5.54: this appId's in-flight projects (recovery).
+        pub active_projects: Vec<Value> = "activeProjects" => values,
+        /// 5.54: projects that finished while this appId had no socket.
+        pub unclaimed_completed_projects: Vec<Value> = "unclaimedCompletedProjects" => values,
+        /// 5.54: LLM jobs still in flight; `None` when the server did not say.
+        pub active_llm_job_ids: Option<Vec<String>> = "activeLLMJobIDs" => opt_strings,
+        /// Mainnet account.
+        pub is_mainnet: Option<bool> = "isMainnet" => opt_bool,
+        /// The account was migrated.
+        pub account_was_migrated: Option<bool> = "accountWasMigrated" => opt_bool,
+        /// Free Spark cannot be spent.
+        pub free_spark_locked: Option<bool> = "freeSparkLocked" => opt_bool,
+        /// `trial` or `purchase`.
+        pub free_spark_unlock_path: Option<String> = "freeSparkUnlockPath" => string,
+        /// An airdrop waits to be claimed.
+        pub has_unclaimed_airdrop: Option<bool> = "hasUnclaimedAirdrop" => opt_bool,
+        /// First login after the migration.
+        pub first_login_after_migration: Option<bool> = "firstLoginAfterMigration" => opt_bool,
+    }
 }
 
 // ---- lenient field readers: a wrong type reads as absent, never as an error ----
@@ -640,44 +610,48 @@ fn required_id(map: &Map<String, Value>, key: &str) -> Option<String> {
     }
 }
 
-fn id<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    match Value::deserialize(d)? {
-        Value::String(s) => Ok(s.to_ascii_uppercase()),
-        _ => Err(serde::de::Error::custom("`jobID` is not a string")),
+/// What a reader returns: the field, or why a required one cannot be read.
+type Read<T> = Result<T, &'static str>;
+
+fn id(v: Option<&Value>) -> Read<String> {
+    match v {
+        Some(Value::String(s)) => Ok(s.to_ascii_uppercase()),
+        _ => Err("missing string `jobID`"),
     }
 }
 
-fn opt_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    Ok(as_id(&Value::deserialize(d)?))
+fn opt_id(v: Option<&Value>) -> Read<Option<String>> {
+    Ok(v.and_then(as_id))
 }
 
-fn string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    Ok(text(&Value::deserialize(d)?))
+fn string(v: Option<&Value>) -> Read<Option<String>> {
+    Ok(v.and_then(text))
 }
 
-fn number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
-    Ok(finite(&Value::deserialize(d)?))
+fn number(v: Option<&Value>) -> Read<Option<f64>> {
+    Ok(v.and_then(finite))
 }
 
-fn non_negative<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
-    Ok(finite(&Value::deserialize(d)?).filter(|n| *n >= 0.0))
+fn non_negative(v: Option<&Value>) -> Read<Option<f64>> {
+    Ok(v.and_then(finite).filter(|n| *n >= 0.0))
 }
 
-fn integer<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
-    let v = Value::deserialize(d)?;
-    Ok(v.as_i64().or_else(|| {
-        finite(&v)
-            .filter(|n| n.fract() == 0.0 && n.abs() < 9.0e15)
-            .map(|n| n as i64)
+fn integer(v: Option<&Value>) -> Read<Option<i64>> {
+    Ok(v.and_then(|v| {
+        v.as_i64().or_else(|| {
+            finite(v)
+                .filter(|n| n.fract() == 0.0 && n.abs() < 9.0e15)
+                .map(|n| n as i64)
+        })
     }))
 }
 
-fn seed<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
-    let v = Value::deserialize(d)?;
+fn seed(v: Option<&Value>) -> Read<Option<u64>> {
+    let Some(v) = v else { return Ok(None) };
     if let Some(n) = v.as_u64() {
         return Ok(Some(n));
     }
-    let n = match &v {
+    let n = match v {
         Value::String(s) => s.trim().parse::<f64>().ok(),
         other => finite(other),
     };
@@ -687,52 +661,46 @@ fn seed<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
     )
 }
 
-fn truthy<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
-    Ok(js_truthy(&Value::deserialize(d)?))
+fn truthy(v: Option<&Value>) -> Read<bool> {
+    Ok(v.is_some_and(js_truthy))
 }
 
-fn strict_true<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
-    Ok(Value::deserialize(d)? == Value::Bool(true))
+fn strict_true(v: Option<&Value>) -> Read<bool> {
+    Ok(v == Some(&Value::Bool(true)))
 }
 
-fn opt_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
-    Ok(Value::deserialize(d)?.as_bool())
+fn opt_bool(v: Option<&Value>) -> Read<Option<bool>> {
+    Ok(v.and_then(Value::as_bool))
 }
 
-fn strings<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
-    Ok(opt_strings(d)?.unwrap_or_default())
+fn strings(v: Option<&Value>) -> Read<Vec<String>> {
+    Ok(opt_strings(v)?.unwrap_or_default())
 }
 
-fn opt_strings<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {
-    Ok(match Value::deserialize(d)? {
-        Value::Array(items) => Some(
-            items
-                .iter()
-                .filter_map(|v| v.as_str().map(str::to_string))
-                .collect(),
-        ),
-        _ => None,
-    })
+fn opt_strings(v: Option<&Value>) -> Read<Option<Vec<String>>> {
+    Ok(v.and_then(Value::as_array).map(|items| {
+        items
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect()
+    }))
 }
 
-fn values<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Value>, D::Error> {
-    Ok(match Value::deserialize(d)? {
-        Value::Array(items) => items,
-        _ => Vec::new(),
-    })
+fn values(v: Option<&Value>) -> Read<Vec<Value>> {
+    Ok(v.and_then(Value::as_array).cloned().unwrap_or_default())
 }
 
-fn object<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
-    Ok(Some(Value::deserialize(d)?).filter(Value::is_object))
+fn object(v: Option<&Value>) -> Read<Option<Value>> {
+    Ok(v.filter(|v| v.is_object()).cloned())
 }
 
-fn balance<'de, D: Deserializer<'de>>(d: D) -> Result<Option<TokenBalance>, D::Error> {
-    let v = Value::deserialize(d)?;
-    Ok(if v.is_object() {
-        TokenBalance::deserialize(&v).ok()
-    } else {
-        None
-    })
+fn any(v: Option<&Value>) -> Read<Value> {
+    Ok(v.cloned().unwrap_or(Value::Null))
+}
+
+fn balance(v: Option<&Value>) -> Read<Option<TokenBalance>> {
+    Ok(v.and_then(Value::as_object)
+        .and_then(|map| TokenBalance::read(map).ok()))
 }
 
 #[cfg(test)]

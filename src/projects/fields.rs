@@ -20,12 +20,22 @@ fn wrong(key: &str, expected: &str) -> Error {
     )
 }
 
-/// Reads `obj[key]`: absent or `null` is the type's default (`None`), a wrong type is an
-/// `INVALID_PARAMS` error naming the key.
-pub fn read<T: Field + Default>(obj: &Map<String, Value>, key: &str) -> Result<T> {
+/// Reads `obj[key]`: absent or `null` is the type's default (`None`). A wrong type reads as
+/// the default too and leaves an `INVALID_PARAMS` error naming the key in `error` (the
+/// first one wins): a struct is read whole and fails once, so no per-field early return
+/// has to drop the fields read before it.
+#[inline(never)]
+pub fn read<T: Field + Default>(
+    obj: &Map<String, Value>,
+    key: &str,
+    error: &mut Option<Error>,
+) -> T {
     match obj.get(key) {
-        None | Some(Value::Null) => Ok(T::default()),
-        Some(value) => T::read(value, key),
+        None | Some(Value::Null) => T::default(),
+        Some(value) => T::read(value, key).unwrap_or_else(|e| {
+            error.get_or_insert(e);
+            T::default()
+        }),
     }
 }
 
@@ -113,10 +123,15 @@ macro_rules! params_struct {
             pub fn read_fields(
                 obj: &serde_json::Map<String, serde_json::Value>,
             ) -> $crate::Result<Self> {
-                Ok(Self {
-                    $( $field: $crate::projects::fields::read(obj, $key)?, )*
+                let mut error = None;
+                let value = Self {
+                    $( $field: $crate::projects::fields::read(obj, $key, &mut error), )*
                     $( $sfield: Default::default(), )*
-                })
+                };
+                match error {
+                    Some(e) => Err(e),
+                    None => Ok(value),
+                }
             }
         }
 

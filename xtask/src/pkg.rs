@@ -108,19 +108,14 @@ fn minify_glue(out: &Path) -> Result<(), String> {
     for file in files {
         let mut outfile = std::ffi::OsString::from("--outfile=");
         outfile.push(&file);
-        tools::run(
-            Command::new(&esbuild)
-                .arg(&file)
-                .arg(outfile)
-                .args([
-                    "--minify-whitespace",
-                    "--minify-syntax",
-                    "--allow-overwrite",
-                    "--log-level=error",
-                    // wasm-bindgen lists a snippet once per `extern` block (the same module).
-                    "--log-override:duplicate-object-key=silent",
-                ]),
-        )?;
+        tools::run(Command::new(&esbuild).arg(&file).arg(outfile).args([
+            "--minify-whitespace",
+            "--minify-syntax",
+            "--allow-overwrite",
+            "--log-level=error",
+            // wasm-bindgen lists a snippet once per `extern` block (the same module).
+            "--log-override:duplicate-object-key=silent",
+        ]))?;
     }
     Ok(())
 }

@@ -4,6 +4,7 @@
 //! (+ `jobETA`, previews) → `jobResult`, and finally `jobState jobCompleted`.
 
 use super::project::{now_ms, JobRecord, JobStatus, Project, ProjectStatus};
+use super::request::{JobRequest, VideoRequest};
 use crate::accounts::to_micros;
 use crate::render::{render_image, ImageFormat, RenderSpec};
 use crate::state::AppState;
@@ -198,6 +199,53 @@ async fn render(
     .map_err(|e| e.to_string())?
 }
 
+/// What a video render of a job takes, owned so it can move into a blocking task: the
+/// request's size (made even), frames, rate and prompt, the seed, and the uploaded start
+/// and end frames read from storage.
+struct VideoInput {
+    width: u32,
+    height: u32,
+    frames: u32,
+    fps: f64,
+    seed: u64,
+    prompt: String,
+    start: Option<axum::body::Bytes>,
+    end: Option<axum::body::Bytes>,
+}
+
+impl VideoInput {
+    fn of(state: &AppState, req: &JobRequest, v: &VideoRequest, seed: u64) -> Self {
+        let upload = |slot: &str, used: bool| {
+            used.then(|| state.storage.get(&upload_key(&req.project_id, slot, None)))
+                .flatten()
+                .map(|o| o.bytes)
+        };
+        Self {
+            width: req.width & !1,
+            height: req.height & !1,
+            frames: v.frames,
+            fps: v.fps,
+            seed,
+            prompt: req.prompt.clone(),
+            start: upload("referenceImage", v.has_reference_image),
+            end: upload("referenceImageEnd", v.has_reference_image_end),
+        }
+    }
+
+    fn spec(&self) -> crate::render::video::VideoSpec<'_> {
+        crate::render::video::VideoSpec {
+            width: self.width,
+            height: self.height,
+            frames: self.frames,
+            fps: self.fps,
+            seed: self.seed,
+            prompt: &self.prompt,
+            starting_image: self.start.as_deref(),
+            end_image: self.end.as_deref(),
+        }
+    }
+}
+
 /// Renders a job's final media: (bytes, MIME type).
 async fn render_final(
     state: &AppState,
@@ -205,29 +253,12 @@ async fn render_final(
     seed: u64,
 ) -> Result<(Vec<u8>, &'static str), String> {
     use crate::render::audio::{render_audio, AudioFormat, AudioSpec};
-    use crate::render::video::{render_mp4, VideoSpec};
+    use crate::render::video::render_mp4;
     let req = &project.request;
-    if let Some(v) = req.video.clone() {
-        let upload = |slot: &str, used: bool| {
-            used.then(|| state.storage.get(&upload_key(&req.project_id, slot, None)))
-                .flatten()
-                .map(|o| o.bytes)
-        };
-        let start = upload("referenceImage", v.has_reference_image);
-        let end = upload("referenceImageEnd", v.has_reference_image_end);
-        let (width, height, prompt) = (req.width, req.height, req.prompt.clone());
+    if let Some(v) = &req.video {
+        let input = VideoInput::of(state, req, v, seed);
         return tokio::task::spawn_blocking(move || {
-            let spec = VideoSpec {
-                width: width & !1,
-                height: height & !1,
-                frames: v.frames,
-                fps: v.fps,
-                seed,
-                prompt: &prompt,
-                starting_image: start.as_deref(),
-                end_image: end.as_deref(),
-            };
-            render_mp4(&spec)
+            render_mp4(&input.spec())
                 .map(|b| (b, "video/mp4"))
                 .map_err(|e| e.to_string())
         })
@@ -472,35 +503,16 @@ async fn export_last_frame(
     img_id: &str,
     seed: u64,
 ) -> Option<(String, String)> {
-    use crate::render::video::{render_last_frame_png, VideoSpec};
+    use crate::render::video::render_last_frame_png;
     let req = &project.request;
-    let v = req.video.clone().filter(|v| v.return_last_frame)?;
+    let v = req.video.as_ref().filter(|v| v.return_last_frame)?;
     if req.model != "seedance-2-5" {
         return None;
     }
-    let upload = |slot: &str, used: bool| {
-        used.then(|| state.storage.get(&upload_key(&req.project_id, slot, None)))
-            .flatten()
-            .map(|o| o.bytes)
-    };
-    let start = upload("referenceImage", v.has_reference_image);
-    let end = upload("referenceImageEnd", v.has_reference_image_end);
-    let (width, height, prompt) = (req.width, req.height, req.prompt.clone());
-    let png = tokio::task::spawn_blocking(move || {
-        render_last_frame_png(&VideoSpec {
-            width: width & !1,
-            height: height & !1,
-            frames: v.frames,
-            fps: v.fps,
-            seed,
-            prompt: &prompt,
-            starting_image: start.as_deref(),
-            end_image: end.as_deref(),
-        })
-        .ok()
-    })
-    .await
-    .ok()??;
+    let input = VideoInput::of(state, req, v, seed);
+    let png = tokio::task::spawn_blocking(move || render_last_frame_png(&input.spec()).ok())
+        .await
+        .ok()??;
     let key = result_key(&req.project_id, img_id, "lastFrame");
     state.storage.put(&key, png.into(), "image/png");
     let url = state.storage.presign(

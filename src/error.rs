@@ -82,6 +82,18 @@ impl Error {
         }
     }
 
+    /// Tests: an [`Error::Api`] with only a status (the status is its `errorCode`).
+    #[cfg(test)]
+    pub(crate) fn api_status(status: u16) -> Self {
+        Self::Api {
+            status,
+            error_code: i64::from(status),
+            message: String::new(),
+            retry_after: None,
+            details: None,
+        }
+    }
+
     /// The stable code exposed to JS as `error.code`.
     pub fn code(&self) -> String {
         match self {

@@ -634,16 +634,6 @@ mod tests {
         base64::engine::general_purpose::STANDARD.encode(serde_json::to_vec(v).unwrap())
     }
 
-    fn api(status: u16) -> Error {
-        Error::Api {
-            status,
-            error_code: i64::from(status),
-            message: String::new(),
-            retry_after: None,
-            details: None,
-        }
-    }
-
     fn image_record() -> Value {
         let request = json!({
             "jobID": "P1", "numberOfImages": 2, "previews": 1, "network": "fast",
@@ -865,8 +855,8 @@ mod tests {
     #[test]
     fn missing_projects_are_finished_terminal_active_lost_or_unknown() {
         let record = Ok(json!({"project": {"id": "P", "status": "completed"}}));
-        let none = Err(api(404));
-        let down = Err(api(503));
+        let none = Err(Error::api_status(404));
+        let down = Err(Error::api_status(503));
         let live = |status: &str, finished: bool| {
             Ok(json!({"project": {"id": "P", "status": status, "finished": finished}}))
         };
@@ -876,7 +866,7 @@ mod tests {
         );
         assert_eq!(
             missing_verdict(&down, Some(false), &none).error(),
-            Some(api(503))
+            Some(Error::api_status(503))
         );
         assert_eq!(missing_verdict(&none, Some(true), &down), Verdict::Active);
         assert_eq!(
@@ -903,7 +893,7 @@ mod tests {
         assert_eq!(missing_verdict(&none, None, &none).state(), "unknown");
         assert_eq!(
             missing_verdict(&none, Some(false), &down).error(),
-            Some(api(503))
+            Some(Error::api_status(503))
         );
         assert!(needs_more_than_record(&none));
         assert!(!needs_more_than_record(&down));

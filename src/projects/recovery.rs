@@ -299,16 +299,6 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn api(status: u16) -> Error {
-        Error::Api {
-            status,
-            error_code: i64::from(status),
-            message: String::new(),
-            retry_after: None,
-            details: None,
-        }
-    }
-
     #[test]
     fn snapshots_list_active_then_completed_case_insensitively() {
         let snap = json!({"activeProjects": [{"id": "ABC"}], "unclaimedCompletedProjects": [{"id": "DEF", "status": "completed"}]});
@@ -371,8 +361,14 @@ mod tests {
 
     #[test]
     fn lookup_results_and_live_lists() {
-        assert_eq!(Lookup::from_result(Err(api(404))), Lookup::NotFound);
-        assert_eq!(Lookup::from_result(Err(api(503))), Lookup::Failed);
+        assert_eq!(
+            Lookup::from_result(Err(Error::api_status(404))),
+            Lookup::NotFound
+        );
+        assert_eq!(
+            Lookup::from_result(Err(Error::api_status(503))),
+            Lookup::Failed
+        );
         assert_eq!(
             Lookup::from_result(Ok(json!({"project": {"id": "P"}}))),
             Lookup::Found(json!({"id": "P"}))
@@ -381,7 +377,7 @@ mod tests {
         let body = Ok(json!({"projects": [{"id": "abc"}]}));
         assert_eq!(live_listed(&body, "ABC"), Some(true));
         assert_eq!(live_listed(&body, "X"), Some(false));
-        assert_eq!(live_listed(&Err(api(500)), "X"), None);
+        assert_eq!(live_listed(&Err(Error::api_status(500)), "X"), None);
         assert_eq!(live_listed(&Ok(json!({})), "X"), None);
     }
 

@@ -17,17 +17,12 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { PKG, sdk, unhandled } from './harness.mjs';
 
 const ROOT = new URL('../../', import.meta.url);
-const PKG = process.env.SOGNI_PKG || new URL('pkg/node.js', ROOT).href;
 const DTS = new URL('sogni_wasm.d.ts', PKG);
 const BIN = process.env.SOGNI_EMULATOR_BIN || fileURLToPath(new URL('target/release/sogni-emulator', ROOT));
-const sdk = await import(PKG);
 const { SogniClient, AbortError, ValidationError } = sdk;
-
-const unhandled = [];
-process.on('unhandledRejection', (r) => unhandled.push(r));
-after(() => assert.deepEqual(unhandled, [], 'no unhandled rejections'));
 
 // ---------------------------------------------------------------------------------------
 // 1. The .d.ts

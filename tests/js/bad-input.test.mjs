@@ -2,29 +2,17 @@
 // and call arguments, each answered by a typed error (a SogniError subclass) with a stable
 // `code`, before anything reaches the network: the emulator's counters of sockets,
 // jobRequests, llmJobRequests and uploads do not move.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { endpoints, sdk } from './harness.mjs';
+import { PNG_4x4 as PNG } from './media.mjs';
 
-const REST = process.env.SOGNI_REST_ENDPOINT;
-const SOCKET = process.env.SOGNI_SOCKET_ENDPOINT;
-if (!REST || !SOCKET) throw new Error('run through `cargo xtask test` (SOGNI_REST_ENDPOINT is not set)');
-const PKG = process.env.SOGNI_PKG || new URL('../../pkg/node.js', import.meta.url).href;
-const { SogniClient, SogniError, ValidationError } = await import(PKG);
+const { REST, base, stats } = endpoints();
+const { SogniClient, SogniError, ValidationError } = sdk;
 
-const unhandled = [];
-process.on('unhandledRejection', (r) => unhandled.push(r));
-after(() => assert.deepEqual(unhandled, [], 'no unhandled rejections'));
-
-const stats = async () => (await fetch(`${REST}/emulator/stats`)).json();
 const COUNTERS = ['connections', 'jobRequests', 'llmJobRequests', 'uploads'];
-const base = { restEndpoint: REST, socketEndpoint: SOCKET, logLevel: 'error' };
 const LLM = 'qwen3.6-35b-a3b-gguf-iq4xs';
 
-const PNG = Buffer.from(
-  '89504e470d0a1a0a0000000d494844520000000400000004080200000026930929000000104944415478' +
-    '9c6378c6c505470cc47100a4430fa1f3bddfbe0000000049454e44ae426082',
-  'hex'
-);
 const MP4 = Buffer.from('000000186674797069736f6d0000020069736f6d69736f32', 'hex');
 const WAV = Buffer.from('524946462400000057415645666d7420', 'hex');
 

@@ -4,20 +4,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { PNG_4x4 } from './media.mjs';
+import { endpoints, sdk } from './harness.mjs';
 
-const REST = process.env.SOGNI_REST_ENDPOINT;
-const SOCKET = process.env.SOGNI_SOCKET_ENDPOINT;
-if (!REST || !SOCKET) throw new Error('run through `cargo xtask test` (SOGNI_REST_ENDPOINT is not set)');
-const PKG = process.env.SOGNI_PKG || new URL('../../pkg/node.js', import.meta.url).href;
-const { SogniClient, ChatStream, ChatJobError, ValidationError, AbortError, SogniTools, isSogniToolCall, parseToolCallArguments } =
-  await import(PKG);
-
-const unhandled = [];
-process.on('unhandledRejection', (r) => unhandled.push(r));
-after(() => assert.deepEqual(unhandled, [], 'no unhandled rejections'));
+const { REST, SOCKET, stats } = endpoints();
+const { SogniClient, ChatStream, ChatJobError, ValidationError, AbortError, SogniTools, isSogniToolCall, parseToolCallArguments } = sdk;
 
 const MODEL = 'qwen3.6-35b-a3b-gguf-iq4xs';
-const stats = async () => (await fetch(`${REST}/emulator/stats`)).json();
 
 let sogni;
 before(async () => {

@@ -3,25 +3,16 @@
 // lastFrameUrl/getLastFrameUrl, getResultData, enhance/enhancedImage) and the client's auth
 // and REST members (ApiKeyAuthManager, apiClient.auth, apiClient.rest, apiClient.attribution)
 // against the emulator, checked as a user would.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readMp4 } from './media.mjs';
+import { endpoints, sdk } from './harness.mjs';
 
-const REST = process.env.SOGNI_REST_ENDPOINT;
-const SOCKET = process.env.SOGNI_SOCKET_ENDPOINT;
-if (!REST || !SOCKET) throw new Error('run through `cargo xtask test` (SOGNI_REST_ENDPOINT is not set)');
-const PKG = process.env.SOGNI_PKG || new URL('../../pkg/node.js', import.meta.url).href;
-const sdk = await import(PKG);
+const { REST, base, stats } = endpoints();
 const { SogniClient, ApiKeyAuthManager, AuthManager, Job, ValidationError, ApiError, AbortError } = sdk;
 
-const unhandled = [];
-process.on('unhandledRejection', (r) => unhandled.push(r));
-after(() => assert.deepEqual(unhandled, [], 'no unhandled rejections'));
-
-const base = { restEndpoint: REST, socketEndpoint: SOCKET, logLevel: 'error' };
 const appId = () => `entities-${Math.random().toString(36).slice(2)}`;
-const stats = async () => (await fetch(`${REST}/emulator/stats`)).json();
 const requests = async (app) => (await fetch(`${REST}/emulator/requests?appId=${app}`)).json();
 const client = async (extra = {}) => {
   const sogni = await SogniClient.createInstance({ ...base, appId: appId(), apiKey: 'demo-api-key', network: 'fast', ...extra });

@@ -6,9 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { OFFICIAL, GAPS } from './parity-data.mjs';
-
-const PKG = process.env.SOGNI_PKG || new URL('../../pkg/node.js', import.meta.url).href;
-const sdk = await import(PKG);
+import { sdk } from './harness.mjs';
 
 const has = (obj, name) => obj != null && (name in Object(obj));
 

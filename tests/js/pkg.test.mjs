@@ -1,23 +1,14 @@
 // The packed sogni-wasm package (pkg/, built by `cargo xtask pkg`) in Node 22 against the
 // emulator: the official SDK's API names and behaviour, typed errors, no unhandled rejections.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PNG_4x4 } from './media.mjs';
+import { endpoints, sdk } from './harness.mjs';
 
-const REST = process.env.SOGNI_REST_ENDPOINT;
-const SOCKET = process.env.SOGNI_SOCKET_ENDPOINT;
-if (!REST || !SOCKET) throw new Error('run through `cargo xtask test` (SOGNI_REST_ENDPOINT is not set)');
-const PKG = process.env.SOGNI_PKG || new URL('../../pkg/node.js', import.meta.url).href;
-const sdk = await import(PKG);
+const { REST, base, stats } = endpoints();
 const { SogniClient, ValidationError, ApiError, SogniError, TransportError } = sdk;
 
-const unhandled = [];
-process.on('unhandledRejection', (r) => unhandled.push(r));
-after(() => assert.deepEqual(unhandled, [], 'no unhandled rejections'));
-
-const base = { restEndpoint: REST, socketEndpoint: SOCKET, logLevel: 'error' };
 const appId = () => `pkg-${Math.random().toString(36).slice(2)}`;
-const stats = async () => (await fetch(`${REST}/emulator/stats`)).json();
 
 test('bad config is a ValidationError with a code, before any traffic', async () => {
   const before = await stats();

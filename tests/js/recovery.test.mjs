@@ -4,22 +4,15 @@
 // `projects.sync()`, `listProjectsElsewhere()`, `resolveMissing()` with the project-lost
 // verdict, `projectParamsFromRecoveredProject()` feeding `projects.create`, and their bad
 // input and AbortSignal.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { endpoints, sdk } from './harness.mjs';
 
-const REST = process.env.SOGNI_REST_ENDPOINT;
-const SOCKET = process.env.SOGNI_SOCKET_ENDPOINT;
-if (!REST || !SOCKET) throw new Error('run through `cargo xtask test` (SOGNI_REST_ENDPOINT is not set)');
-const PKG = process.env.SOGNI_PKG || new URL('../../pkg/node.js', import.meta.url).href;
-const sdk = await import(PKG);
+const { REST, SOCKET } = endpoints();
 const {
   SogniClient, ValidationError, JobError, AbortError, PROJECT_LOST_ORIGINAL_CODE, isProjectLostError,
   projectParamsFromRecoveredProject
 } = sdk;
-
-const unhandled = [];
-process.on('unhandledRejection', (r) => unhandled.push(r));
-after(() => assert.deepEqual(unhandled, [], 'no unhandled rejections'));
 
 // The emulator's second user: these renders leave the first user's balance and history,
 // which other test files check while this one runs, alone.

@@ -5,24 +5,13 @@
 // uploads, project lookups and URLs; and a second user refused on the first one's things.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { endpoints, sdk } from './harness.mjs';
+import { PNG_4x4 as PNG } from './media.mjs';
 
-const REST = process.env.SOGNI_REST_ENDPOINT;
-const SOCKET = process.env.SOGNI_SOCKET_ENDPOINT;
-if (!REST || !SOCKET) throw new Error('run through `cargo xtask test` (SOGNI_REST_ENDPOINT is not set)');
-const PKG = process.env.SOGNI_PKG || new URL('../../pkg/node.js', import.meta.url).href;
-const sdk = await import(PKG);
+const { REST, base, stats } = endpoints();
 const { SogniClient, ApiError, ValidationError, parseCreativeWorkflowSseChunk, isSubscriptionLimitError } = sdk;
 
-const unhandled = [];
-process.on('unhandledRejection', (r) => unhandled.push(r));
-after(() => assert.deepEqual(unhandled, [], 'no unhandled rejections'));
-
-const PNG = Buffer.from(
-  '89504e470d0a1a0a0000000d494844520000000400000004080200000026930929000000104944415478' +
-    '9c6378c6c505470cc47100a4430fa1f3bddfbe0000000049454e44ae426082',
-  'hex'
-);
-const config = (extra) => ({ restEndpoint: REST, socketEndpoint: SOCKET, logLevel: 'error', ...extra });
+const config = (extra) => ({ ...base, ...extra });
 const rejection = (p) => p.then(() => null, (e) => e);
 const emulator = (path, body) =>
   fetch(`${REST}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.json());
@@ -135,7 +124,7 @@ test('workflows: cost approval pauses until resume; cancel; refusals before and 
   const twice = await rejection(sogni.workflows.cancel(stopped.workflowId));
   assert.ok(twice instanceof ApiError && twice.status === 409, String(twice));
 
-  const before = await (await fetch(`${REST}/emulator/stats`)).json();
+  const before = await stats();
   const inline = await rejection(
     sogni.workflows.start({ input: { steps: [] }, mediaReferences: [{ url: 'data:image/png;base64,AAAA' }] })
   );
@@ -146,7 +135,7 @@ test('workflows: cost approval pauses until resume; cancel; refusals before and 
   const unknown = await rejection(sogni.workflows.start({ input: { steps: [{ toolName: 'teleport', arguments: {} }] } }));
   assert.ok(unknown instanceof ApiError && unknown.status === 400, String(unknown));
   assert.equal(unknown.errorCode ?? unknown.payload.errorCode, 400);
-  assert.deepEqual(await (await fetch(`${REST}/emulator/stats`)).json().then((s) => s.projects), before.projects);
+  assert.deepEqual((await stats()).projects, before.projects);
 });
 
 test('templates: system ones listed, CRUD and fork of your own, a workflow started from one', async () => {

@@ -5,18 +5,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readMp4, readMp3, readWav, readFlac, sineWav, PNG_4x4 } from './media.mjs';
+import { endpoints, sdk } from './harness.mjs';
 
-const REST = process.env.SOGNI_REST_ENDPOINT;
-const SOCKET = process.env.SOGNI_SOCKET_ENDPOINT;
-if (!REST || !SOCKET) throw new Error('run through `cargo xtask test` (SOGNI_REST_ENDPOINT is not set)');
-const PKG = process.env.SOGNI_PKG || new URL('../../pkg/node.js', import.meta.url).href;
-const { SogniClient, ValidationError, JobError } = await import(PKG);
+const { REST, SOCKET, stats } = endpoints();
+const { SogniClient, ValidationError, JobError } = sdk;
 
-const unhandled = [];
-process.on('unhandledRejection', (r) => unhandled.push(r));
-after(() => assert.deepEqual(unhandled, [], 'no unhandled rejections'));
-
-const stats = async () => (await fetch(`${REST}/emulator/stats`)).json();
 const WAV_2S = sineWav(2);
 
 let sogni;

@@ -24,7 +24,6 @@ fn wrong(key: &str, expected: &str) -> Error {
 /// the default too and leaves an `INVALID_PARAMS` error naming the key in `error` (the
 /// first one wins): a struct is read whole and fails once, so no per-field early return
 /// has to drop the fields read before it.
-#[inline(never)]
 pub fn read<T: Field + Default>(
     obj: &Map<String, Value>,
     key: &str,

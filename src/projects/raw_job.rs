@@ -57,10 +57,8 @@ impl ProjectState {
         let mut out = Vec::new();
         let replaying = std::mem::replace(&mut self.replaying, true);
         self.sync_job(&img, raw_job, step_count, now_ms, &mut out);
-        let idx = match self.index_of(&img) {
-            Some(idx) => Some(idx),
-            None => self.job_for(&img, None, now_ms, &mut out),
-        };
+        // The job the record made or updated; a pending record made none yet.
+        let idx = self.job_for(&img, None, now_ms, &mut out);
         self.replaying = replaying;
         let Some(idx) = idx else {
             return Err(Error::invalid(

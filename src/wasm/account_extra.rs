@@ -314,7 +314,7 @@ pub fn is_subscription_limit_error(value: JsValue) -> bool {
         }
         Value::Object(m)
     } else {
-        serde_wasm_bindgen::from_value(value).unwrap_or(Value::Null)
+        super::glue::value_of(&value)
     };
     crate::surface::account::is_subscription_limit_error(&v)
 }

@@ -53,7 +53,7 @@ impl Wallet {
     /// `0x…` signature, as ethers' `wallet.signTypedData`.
     #[wasm_bindgen(js_name = signTypedData, unchecked_return_type = "Promise<string>")]
     pub fn sign_typed_data(&self, domain: JsValue, types: JsValue, value: JsValue) -> Promise {
-        let parse = |v: JsValue| serde_wasm_bindgen::from_value::<Value>(v).unwrap_or(Value::Null);
+        let parse = |v: JsValue| super::glue::value_of(&v);
         let result = self
             .inner
             .sign_typed_data(&parse(domain), &parse(types), &parse(value))
@@ -144,7 +144,7 @@ impl AccountApi {
         let shared = self.shared.clone();
         let signal = JsValue::from(signal);
         guard(&signal.clone(), "account.create", async move {
-            let p: Value = serde_wasm_bindgen::from_value(params).unwrap_or(Value::Null);
+            let p = super::glue::value_of(&params);
             let s = |k: &str| p.get(k).and_then(Value::as_str).unwrap_or("").to_string();
             let (username, email, password) = (s("username"), s("email"), s("password"));
             let wallet = KeyWallet::from_credentials(&username, &password)

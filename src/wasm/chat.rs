@@ -26,10 +26,6 @@ fn err(e: Error) -> JsValue {
     to_js(&e)
 }
 
-fn from_js_value(v: &JsValue) -> Value {
-    serde_wasm_bindgen::from_value(v.clone()).unwrap_or(Value::Null)
-}
-
 /// The chat group's state (one per client).
 #[derive(Debug)]
 pub(crate) struct ChatState {
@@ -322,7 +318,7 @@ impl ChatState {
             p["autoExecuteTools"] = Value::Bool(false);
             let cell = self.send_completion(&p, &signal, Vec::new()).await?;
             let result_js = self.wait_result(&cell).await?;
-            let result = from_js_value(&result_js);
+            let result = glue::value_of(&result_js);
             if tools::is_final_round(&result) {
                 if history.is_empty() {
                     return Ok(result_js);
@@ -764,7 +760,7 @@ impl HostedChat {
     pub fn execute_tool(&self, params: JsValue, signal: Option<AbortSignal>) -> Promise {
         let (state, signal) = (self.state.clone(), JsValue::from(signal));
         guard(&signal.clone(), "chat.hosted.executeTool", async move {
-            let value = from_js_value(&params);
+            let value = glue::value_of(&params);
             let app_source = state.client.config.app_source.clone();
             let body =
                 chat::hosted::hosted_tool_body(&value, app_source.as_deref()).map_err(err)?;
@@ -809,7 +805,7 @@ impl ChatRuns {
     pub fn create(&self, params: JsValue, signal: Option<AbortSignal>) -> Promise {
         let (state, signal) = (self.state.clone(), JsValue::from(signal));
         guard(&signal.clone(), "chat.runs.create", async move {
-            let value = from_js_value(&params);
+            let value = glue::value_of(&params);
             let app_source = state.client.config.app_source.clone();
             let body = chat::runs::chat_run_body(&value, app_source.as_deref()).map_err(err)?;
             let mut headers = Vec::new();
@@ -878,7 +874,7 @@ impl ChatRuns {
     ) -> Promise {
         let (state, signal) = (self.state.clone(), JsValue::from(signal));
         guard(&signal.clone(), "chat.runs.confirmCost", async move {
-            let value = from_js_value(&params);
+            let value = glue::value_of(&params);
             let path = chat::runs::chat_run_confirm_cost_path(&run_id);
             let body = chat::runs::confirm_cost_body(&value);
             let mut headers = Vec::new();
@@ -1047,10 +1043,10 @@ impl ChatTools {
             &glue::get(&options, "signal"),
             "chat.tools.execute",
             async move {
-                let call = from_js_value(&tool_call);
+                let call = glue::value_of(&tool_call);
                 let progress = glue::get(&options, "onProgress");
                 let signal = glue::get(&options, "signal");
-                let opts = from_js_value(&options);
+                let opts = glue::value_of(&options);
                 let result = state.execute_tool(&call, &opts, &progress, &signal).await?;
                 Ok(js(&result))
             },
@@ -1078,14 +1074,14 @@ impl ChatTools {
             &glue::get(&options, "signal"),
             "chat.tools.executeAll",
             async move {
-                let calls = from_js_value(&tool_calls);
+                let calls = glue::value_of(&tool_calls);
                 let calls = calls.as_array().cloned().unwrap_or_default();
                 let handlers = ToolHandlers {
                     on_tool_call: glue::get(&options, "onToolCall"),
                     on_tool_progress: glue::get(&options, "onToolProgress"),
                 };
                 let signal = glue::get(&options, "signal");
-                let opts = from_js_value(&options);
+                let opts = glue::value_of(&options);
                 let results = state.execute_all(&calls, &opts, &handlers, &signal).await?;
                 Ok(js(&results))
             },
@@ -1096,14 +1092,14 @@ impl ChatTools {
 /// `isSogniToolCall(toolCall)`: is this a call of one of Sogni's hosted creative tools?
 #[wasm_bindgen(js_name = isSogniToolCall)]
 pub fn is_sogni_tool_call(tool_call: JsValue) -> bool {
-    chat::tools::is_sogni_tool_call(&from_js_value(&tool_call))
+    chat::tools::is_sogni_tool_call(&glue::value_of(&tool_call))
 }
 
 /// `parseToolCallArguments(toolCall)`: the call's JSON arguments as an object (`{}` when
 /// they do not parse).
 #[wasm_bindgen(js_name = parseToolCallArguments)]
 pub fn parse_tool_call_arguments(tool_call: JsValue) -> JsValue {
-    js(&chat::tools::parse_tool_call_arguments(&from_js_value(
+    js(&chat::tools::parse_tool_call_arguments(&glue::value_of(
         &tool_call,
     )))
 }

@@ -138,6 +138,11 @@ pub(crate) fn set(obj: &Object, key: &str, value: &JsValue) {
     let _ = js_sys::Reflect::set(obj, &JsValue::from_str(key), value);
 }
 
+/// A JS value as JSON (`serde_wasm_bindgen`); `null` when it cannot be read as JSON.
+pub(crate) fn value_of(v: &JsValue) -> serde_json::Value {
+    serde_wasm_bindgen::from_value(v.clone()).unwrap_or(serde_json::Value::Null)
+}
+
 /// Reads `obj[key]`.
 pub(crate) fn get(obj: &JsValue, key: &str) -> JsValue {
     js_sys::Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)

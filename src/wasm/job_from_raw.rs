@@ -8,7 +8,6 @@ use super::super::glue;
 use super::{Job, Project};
 use crate::Error;
 use js_sys::Function;
-use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -25,15 +24,6 @@ export interface JobOptions { project: Project; api?: unknown; logger?: unknown 
 /// object cannot be borrowed by Rust without taking it from its JS owner.
 const ADOPT: &str = "__adoptRawJob";
 
-/// A JS value as JSON (`undefined` and functions drop out, as in `JSON.stringify`).
-fn json_of(v: &JsValue) -> Value {
-    js_sys::JSON::stringify(v)
-        .ok()
-        .and_then(|s| s.as_string())
-        .and_then(|s| serde_json::from_str(&s).ok())
-        .unwrap_or(Value::Null)
-}
-
 #[wasm_bindgen]
 impl Project {
     /// `Job.fromRaw`'s work (hidden): adopts the raw job record into this project.
@@ -42,8 +32,8 @@ impl Project {
         let inner = &self.inner;
         let now = inner.client.now();
         let result = inner.state.borrow_mut().adopt_raw_job(
-            &json_of(&raw_project),
-            &json_of(&raw_job),
+            &glue::value_of(&raw_project),
+            &glue::value_of(&raw_job),
             &glue::uuid_upper(),
             now,
         );

@@ -326,7 +326,7 @@ impl Job {
             withheld,
         })
         .map_err(fail)?;
-        let strength: Value = serde_wasm_bindgen::from_value(strength).unwrap_or(Value::Null);
+        let strength = glue::value_of(&strength);
         let strength = EnhancementStrength::parse(&strength).map_err(fail)?;
         let overrides: Value = if overrides.is_undefined() || overrides.is_null() {
             Value::Null

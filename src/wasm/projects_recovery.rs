@@ -128,7 +128,7 @@ impl ProjectsApi {
             &super::abort::opt(&abort_on),
             "resolveMissing",
             async move {
-                let ids: Value = serde_wasm_bindgen::from_value(project_ids).unwrap_or(Value::Null);
+                let ids = super::glue::value_of(&project_ids);
                 let ids = public::project_ids(&ids).map_err(|e| to_js(&e))?;
                 let plain = if options.is_undefined() || options.is_null() {
                     Value::Null
@@ -141,7 +141,7 @@ impl ProjectsApi {
                             glue::set(&o, key, &v);
                         }
                     }
-                    serde_wasm_bindgen::from_value(o.into()).unwrap_or(Value::Null)
+                    super::glue::value_of(&o.into())
                 } else {
                     Value::Bool(true)
                 };

@@ -198,7 +198,7 @@ impl SocketEvents {
         let client = self.state.client.clone();
         let signal = JsValue::from(signal);
         let p = guard(&signal.clone(), "socket.send", async move {
-            let value: Value = serde_wasm_bindgen::from_value(data).unwrap_or(Value::Null);
+            let value = super::glue::value_of(&data);
             client.send_with(&kind, &value, &signal).await?;
             Ok(JsValue::UNDEFINED)
         });
@@ -257,7 +257,7 @@ impl SocketEvents {
 fn send_subscriptions(inner: Rc<Inner>, update: JsValue, signal: Option<AbortSignal>) -> Promise {
     let signal = JsValue::from(signal);
     guard(&signal.clone(), "setSocketEventSubscriptions", async move {
-        let value: Value = serde_wasm_bindgen::from_value(update).unwrap_or(Value::Null);
+        let value = super::glue::value_of(&update);
         if !value.is_object() {
             return Err(to_js(&Error::invalid(
                 "INVALID_SUBSCRIPTIONS",

@@ -139,16 +139,17 @@ function jsFiles(dir, sub = '') {
 
 /**
  * Sizes of a built package directory as the Node entry loads it: the .wasm; the JS glue (the
- * wasm-bindgen module, every snippet under snippets/, the entry node.js — the files `cargo
- * xtask size` counts, plus any later snippet); and the generated hosted-tools manifest
- * (sogni-tools.js) when present. Each file is compressed on its own, as a server sends it.
+ * wasm-bindgen module with its snippets bundled in, the entry node.js and the tools module
+ * sogni-tools-node.js; snippets/ of a build before the bundling too); and the generated
+ * hosted-tools manifest (sogni-tools.json, or sogni-tools.js of a build before it) when
+ * present. Each file is compressed on its own, as a server sends it.
  */
 export function pkgSizes(dir) {
   const snippets = existsSync(join(dir, 'snippets')) ? jsFiles(dir, 'snippets') : [];
   const sum = (files) => files.filter((f) => existsSync(join(dir, f))).map((f) => compressedSizes(readFileSync(join(dir, f)))).reduce(add, { raw: 0, gzip: 0, brotli: 0 });
   const wasm = compressedSizes(readFileSync(join(dir, 'sogni_wasm_bg.wasm')));
-  const glue = sum(['sogni_wasm.js', ...snippets, 'node.js']);
-  const tools = sum(['sogni-tools.js']);
+  const glue = sum(['sogni_wasm.js', ...snippets, 'node.js', 'sogni-tools-node.js']);
+  const tools = sum([existsSync(join(dir, 'sogni-tools.json')) ? 'sogni-tools.json' : 'sogni-tools.js']);
   return { wasm, glue, tools, withoutTools: add(wasm, glue), total: add(add(wasm, glue), tools) };
 }
 

@@ -81,7 +81,7 @@ export function renderMarkdown(r) {
     const t = s.theirs;
     out.push('## 1. Bundle size');
     out.push('');
-    out.push('Ours: `pkg/` as the Node entry loads it — the `.wasm`, the JS glue (`sogni_wasm.js`, the snippets, `node.js`) and the generated hosted-tools manifest `sogni-tools.js` — each file compressed on its own (gzip -9, brotli q11). Theirs: the package bundled by esbuild `--bundle --minify --format=esm --platform=browser` (`export * from \'@sogni-ai/sogni-client\'`), and its client logic alone with `ethers` and its generated hosted-tools manifest marked external.');
+    out.push('Ours: `pkg/` as the Node entry loads it — the `.wasm`, the JS glue (`sogni_wasm.js` with its snippets bundled in, `node.js`, `sogni-tools-node.js`) and the generated hosted-tools manifest `sogni-tools.json` — each file compressed on its own (gzip -9, brotli q11). Theirs: the package bundled by esbuild `--bundle --minify --format=esm --platform=browser` (`export * from \'@sogni-ai/sogni-client\'`), and its client logic alone with `ethers` and its generated hosted-tools manifest marked external.');
     out.push('');
     const rows = [];
     for (const k of ['raw', 'gzip', 'brotli']) rows.push(row(`**pkg/ vs official bundle** — ${k}`, s.ours.total[k], t.full[k], kb));
@@ -145,7 +145,7 @@ export function renderMarkdown(r) {
       table(['Figure', 'ours', 'theirs', 'ratio'], [
         row('`import` (ours: read + compile + instantiate the .wasm)', o.importMs, t.importMs, ms),
         row('`import`, 90th percentile', o.importMsP90, t.importMsP90, ms),
-        ['parts of ours\' import, each alone in a fresh process: `new WebAssembly.Module` (V8 compiles lazily) / importing `sogni-tools.js`', `${ms(c.wasmCompileMs)} / ${ms(c.toolsImportMs)}`, '–', '–'],
+        ['parts of ours\' import, each alone in a fresh process: `new WebAssembly.Module` (V8 compiles lazily) / importing `sogni-tools-node.js` (the manifest is read on first use)', `${ms(c.wasmCompileMs)} / ${ms(c.toolsImportMs)}`, '–', '–'],
         row('`createInstance`', o.createInstanceMs, t.createInstanceMs, ms),
         row('→ models received', o.modelsMs, t.modelsMs, ms),
         row('import → authenticated', o.importToAuthenticatedMs, t.importToAuthenticatedMs, ms),
@@ -311,7 +311,7 @@ function observations(r) {
   if (r.cold) {
     const o = r.cold.ours;
     const t = r.cold.theirs;
-    lines.push(`Node: ours imports in ${ms(o.importMs)} (theirs ${ms(t.importMs)}: ethers and the whole client load as JS modules); each alone in a fresh process, \`new WebAssembly.Module\` takes ${ms(r.cold.wasmCompileMs)} (V8 compiles lazily) and importing the generated \`sogni-tools.js\` ${ms(r.cold.toolsImportMs)}. Ours' \`createInstance\` takes ${ms(o.createInstanceMs)} against theirs ${ms(t.createInstanceMs)}, and Node's lazy undici load on the first \`WebSocket\` read falls inside it (${ms(r.cold.webSocketGlobalMs)} in an empty process). Import → authenticated: ${ms(o.importToAuthenticatedMs)} vs ${ms(t.importToAuthenticatedMs)}.`);
+    lines.push(`Node: ours imports in ${ms(o.importMs)} (theirs ${ms(t.importMs)}: ethers and the whole client load as JS modules); each alone in a fresh process, \`new WebAssembly.Module\` takes ${ms(r.cold.wasmCompileMs)} (V8 compiles lazily) and importing the tools module \`sogni-tools-node.js\` ${ms(r.cold.toolsImportMs)} (it reads \`sogni-tools.json\` on first use). Ours' \`createInstance\` takes ${ms(o.createInstanceMs)} against theirs ${ms(t.createInstanceMs)}, and Node's lazy undici load on the first \`WebSocket\` read falls inside it (${ms(r.cold.webSocketGlobalMs)} in an empty process). Import → authenticated: ${ms(o.importToAuthenticatedMs)} vs ${ms(t.importToAuthenticatedMs)}.`);
     lines.push(`Node memory: ours' JS heap is ${mb(o.heapAuthenticated - r.cold.emptyNodeHeap)} above an empty process once authenticated (${mb(o.heapAfterImport - r.cold.emptyNodeHeap)} right after the import: glue, tools manifest), of which Node's own undici is about ${mb(r.cold.webSocketGlobalHeap)}; with ${mb(o.wasmMemory)} of wasm memory that is ${mb(o.heapAuthenticated - r.cold.emptyNodeHeap + o.wasmMemory)} against the ${mb(BUDGETS.memoryBytes)} budget.`);
   }
   if (r.throughput) {

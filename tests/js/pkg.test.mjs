@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PNG_4x4 } from './media.mjs';
-import { endpoints, sdk } from './harness.mjs';
+import { PKG, endpoints, sdk } from './harness.mjs';
 
 const { REST, base, stats } = endpoints();
 const { SogniClient, ValidationError, ApiError, SogniError, TransportError } = sdk;
@@ -264,4 +264,45 @@ test('a ControlNet image and context images upload into their own slots', async 
   } finally {
     sogni.dispose();
   }
+});
+
+test('the Node entry loads by require() too (no top-level await), as the same module', async () => {
+  const { createRequire } = await import('node:module');
+  const required = createRequire(import.meta.url)(new URL(PKG).pathname);
+  assert.equal(required.SogniClient, SogniClient, 'require() and import give the same classes');
+  assert.equal(required.ValidationError, ValidationError);
+  assert.deepEqual(Object.keys(required).sort(), Object.keys(sdk).sort());
+});
+
+test("Node's SogniTools (read from sogni-tools.json on first use) equal the browser module's", async () => {
+  const web = await import(new URL('sogni-tools.js', PKG).href);
+  assert.notEqual(web.SogniTools, sdk.SogniTools, 'Node loads its own tools module');
+  assert.deepEqual(sdk.SogniTools.all, web.SogniTools.all);
+  assert.ok(sdk.SogniTools.all.length >= 24);
+  assert.deepEqual(sdk.SogniTools.editImage, web.SogniTools.editImage);
+  assert.equal(sdk.SogniTools.editImage.function.name, 'edit_image');
+});
+
+test('npm pack ships every file the entries load', async () => {
+  const { execFileSync } = await import('node:child_process');
+  const { readFileSync } = await import('node:fs');
+  const dir = new URL('.', PKG);
+  const [{ files }] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: dir, encoding: 'utf8' }));
+  const packed = new Set(files.map((f) => f.path));
+  // Every relative module or `new URL('./…', import.meta.url)` asset, from each entry on.
+  const queue = ['node.js', 'browser.js', 'workerd.js'];
+  const seen = new Set();
+  while (queue.length) {
+    const file = queue.shift();
+    if (seen.has(file)) continue;
+    seen.add(file);
+    assert.ok(packed.has(file), `${file} is loaded but not packed`);
+    if (!file.endsWith('.js')) continue;
+    const source = readFileSync(new URL(file, dir), 'utf8');
+    for (const m of source.matchAll(/(?:from\s*|import\s*\(?\s*|new URL\(\s*)['"]\.\/([^'"]+)['"]/g)) queue.push(m[1]);
+  }
+  for (const needed of ['sogni_wasm.js', 'sogni_wasm_bg.wasm', 'sogni-tools.js', 'sogni-tools-node.js', 'sogni-tools.json']) {
+    assert.ok(seen.has(needed), `${needed} is reached from an entry`);
+  }
+  assert.ok(packed.has('index.d.ts') && packed.has('sogni_wasm.d.ts'));
 });

@@ -238,8 +238,8 @@ async function main() {
     return;
   }
   const wasmCount = [...modules.values()].filter((t) => t === 'wasm').length;
-  const snippet = [...modules.keys()].some((n) => /^pkg\/snippets\/[^/]+\/js\/runtime\.js$/.test(n));
-  if (!check(`module graph: ${modules.size} modules, ${wasmCount} wasm, snippet runtime.js included`, wasmCount === 1 && snippet, short([...modules]))) return;
+  const glue = modules.get('pkg/sogni_wasm.js') === 'esModule';
+  if (!check(`module graph: ${modules.size} modules, ${wasmCount} wasm, the glue sogni_wasm.js included`, wasmCount === 1 && glue, short([...modules]))) return;
 
   const port = await freePort();
   const configPath = writeConfig(port, modules);

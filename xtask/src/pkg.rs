@@ -114,6 +114,9 @@ fn bundle_glue(out: &Path) -> Result<(), String> {
         "--platform=neutral",
         "--minify-whitespace",
         "--minify-syntax",
+        // Short lines: Node prints the source line of an uncaught error's top frame, and
+        // one 100 KB line would flood the terminal.
+        "--line-limit=400",
         "--log-level=error",
         // wasm-bindgen lists a snippet once per `extern` block (the same module).
         "--log-override:duplicate-object-key=silent",

@@ -28,6 +28,20 @@ if (process.env.BENCH_MODE === 'import' || process.env.BENCH_MODE === 'empty') {
   void globalThis.WebSocket;
   const webSocketGlobalMs = performance.now() - w0;
   const webSocketGlobalHeap = heap().heapUsed - mem.heapUsed;
+  // The transport floor of memory (empty mode): what Node's own fetch and WebSocket hold after
+  // one REST request and a socket that received its first frame — any SDK on them pays this.
+  let transportHeap = null;
+  if (process.env.BENCH_MODE === 'empty') {
+    await (await fetch(`${process.env.SOGNI_REST_ENDPOINT}/api/v1/models/list`)).arrayBuffer();
+    const url = `${process.env.SOGNI_SOCKET_ENDPOINT}/?appId=bench-floor-${process.pid}&clientName=bench&clientType=artist&network=fast`;
+    const ws = new WebSocket(url, { headers: { 'api-key': process.env.BENCH_API_KEY } });
+    const got = await new Promise((resolve) => {
+      ws.onmessage = () => resolve(true);
+      ws.onerror = () => resolve(false);
+    });
+    if (got) transportHeap = heap().heapUsed - mem.heapUsed;
+    ws.close();
+  }
   // Parts of ours' import, each alone: compiling pkg/'s module (synchronously, as node.js
   // does) and importing the generated tools manifest.
   let wasmCompileMs = null;
@@ -48,7 +62,7 @@ if (process.env.BENCH_MODE === 'import' || process.env.BENCH_MODE === 'empty') {
       toolsImportMs = performance.now() - i0;
     }
   }
-  console.log(JSON.stringify({ importMs: t1 - t0, mem, wasmMemory: await wasmMemory(), webSocketGlobalMs, webSocketGlobalHeap, wasmCompileMs, toolsImportMs }));
+  console.log(JSON.stringify({ importMs: t1 - t0, mem, wasmMemory: await wasmMemory(), webSocketGlobalMs, webSocketGlobalHeap, transportHeap, wasmCompileMs, toolsImportMs }));
   process.exit(0);
 }
 

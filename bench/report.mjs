@@ -154,6 +154,7 @@ export function renderMarkdown(r) {
         row('JS heap when authenticated + GC', o.heapAuthenticated, t.heapAuthenticated, mb),
         row('JS heap above an empty Node process', o.heapAuthenticated - c.emptyNodeHeap, t.heapAuthenticated - c.emptyNodeHeap, mb),
         ['of which Node\'s undici (loaded by the first `WebSocket` read; measured in an empty process)', mb(c.webSocketGlobalHeap), '–', '–'],
+        ['transport floor: Node\'s fetch + WebSocket alone after one REST request and a socket\'s first frame (an empty process, no SDK)', c.transportHeap == null ? '–' : mb(c.transportHeap), '–', '–'],
         ['wasm linear memory (`WebAssembly.Memory`)', mb(o.wasmMemory), '–', '–'],
         row('`external` memory (V8-tracked native, incl. the wasm memory)', o.externalAuthenticated, t.externalAuthenticated, mb),
         row('RSS', o.rssAuthenticated, t.rssAuthenticated, mb)
@@ -312,7 +313,7 @@ function observations(r) {
     const o = r.cold.ours;
     const t = r.cold.theirs;
     lines.push(`Node: ours imports in ${ms(o.importMs)} (theirs ${ms(t.importMs)}: ethers and the whole client load as JS modules); each alone in a fresh process, \`new WebAssembly.Module\` takes ${ms(r.cold.wasmCompileMs)} (V8 compiles lazily) and importing the tools module \`sogni-tools-node.js\` ${ms(r.cold.toolsImportMs)} (it reads \`sogni-tools.json\` on first use). Ours' \`createInstance\` takes ${ms(o.createInstanceMs)} against theirs ${ms(t.createInstanceMs)}, and Node's lazy undici load on the first \`WebSocket\` read falls inside it (${ms(r.cold.webSocketGlobalMs)} in an empty process). Import → authenticated: ${ms(o.importToAuthenticatedMs)} vs ${ms(t.importToAuthenticatedMs)}.`);
-    lines.push(`Node memory: ours' JS heap is ${mb(o.heapAuthenticated - r.cold.emptyNodeHeap)} above an empty process once authenticated (${mb(o.heapAfterImport - r.cold.emptyNodeHeap)} right after the import: glue, tools manifest), of which Node's own undici is about ${mb(r.cold.webSocketGlobalHeap)}; with ${mb(o.wasmMemory)} of wasm memory that is ${mb(o.heapAuthenticated - r.cold.emptyNodeHeap + o.wasmMemory)} against the ${mb(BUDGETS.memoryBytes)} budget.`);
+    lines.push(`Node memory: ours' JS heap is ${mb(o.heapAuthenticated - r.cold.emptyNodeHeap)} above an empty process once authenticated (${mb(o.heapAfterImport - r.cold.emptyNodeHeap)} right after the import: glue, tools manifest), of which Node's own undici is about ${mb(r.cold.webSocketGlobalHeap)}; with ${mb(o.wasmMemory)} of wasm memory that is ${mb(o.heapAuthenticated - r.cold.emptyNodeHeap + o.wasmMemory)} against the ${mb(BUDGETS.memoryBytes)} budget.${r.cold.transportHeap == null ? '' : ` Node's fetch and WebSocket alone, with no SDK, hold ${mb(r.cold.transportHeap)} once used (the transport floor): ours adds ${mb(o.heapAuthenticated - r.cold.emptyNodeHeap + o.wasmMemory - r.cold.transportHeap)} to it, theirs ${mb(t.heapAuthenticated - r.cold.emptyNodeHeap - r.cold.transportHeap)}.`}`);
   }
   if (r.throughput) {
     const o = r.throughput.ours;

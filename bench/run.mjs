@@ -88,6 +88,7 @@ async function benchCold(emu) {
   for (let i = 0; i < N.coldImport; i++) empty.push(await runChild('cold.mjs', sdkEnv('ours', emu, { BENCH_MODE: 'empty' })));
   const out = { runs: N.cold, emptyNodeHeap: median(empty.map((r) => r.mem.heapUsed)), webSocketGlobalMs: median(empty.map((r) => r.webSocketGlobalMs)),
     webSocketGlobalHeap: median(empty.map((r) => r.webSocketGlobalHeap)),
+    transportHeap: empty.some((r) => r.transportHeap == null) ? null : median(empty.map((r) => r.transportHeap)),
     wasmCompileMs: median(empty.map((r) => r.wasmCompileMs)),
     toolsImportMs: empty[0].toolsImportMs == null ? null : median(empty.map((r) => r.toolsImportMs))
   };

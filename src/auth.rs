@@ -1,14 +1,21 @@
 //! Reading JWTs the way the official client does: decode the payload, never verify.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
 use serde_json::Value;
 
 /// The decoded payload of a JWT, or `None` when it is not a three-part base64url JWT.
 pub fn jwt_payload(token: &str) -> Option<Value> {
     let mut parts = token.split('.');
     let (_, payload, _) = (parts.next()?, parts.next()?, parts.next()?);
-    let bytes = URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
+    // base64url → base64, then decoded as `atob` does (what jwt-decode runs).
+    let standard: Vec<u8> = payload
+        .bytes()
+        .map(|b| match b {
+            b'-' => b'+',
+            b'_' => b'/',
+            b => b,
+        })
+        .collect();
+    let bytes = crate::protocol::base64::decode_lenient(&standard)?;
     serde_json::from_slice(&bytes).ok()
 }
 
@@ -25,6 +32,18 @@ pub fn jwt_expired(token: &str, now_ms: f64, skew_ms: f64) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine as _;
+
+    #[test]
+    fn reads_base64url_symbols() {
+        let payload = r#"{"s":"~~~???>>>","exp":7}"#;
+        let encoded = URL_SAFE_NO_PAD.encode(payload);
+        assert!(encoded.contains('_') && encoded.contains('-'), "{encoded}");
+        let t = format!("e30.{encoded}.sig");
+        assert_eq!(jwt_payload(&t).unwrap()["s"], "~~~???>>>");
+        assert_eq!(jwt_expiry_ms(&t), Some(7_000.0));
+    }
 
     fn token(payload: &str) -> String {
         format!("e30.{}.sig", URL_SAFE_NO_PAD.encode(payload))

@@ -17,8 +17,7 @@
 
 use std::collections::BTreeMap;
 
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine as _;
+use crate::protocol::base64;
 use serde_json::{Map, Value};
 
 use super::js;
@@ -195,10 +194,10 @@ pub fn decode_strict_base64(text: &str) -> Result<Vec<u8>> {
         1 => return Err(bad()),
         r => format!("{sanitized}{}", "=".repeat(4 - r)),
     };
-    // The STANDARD engine accepts exactly the canonical encodings, which is what the
+    // The strict decode accepts exactly the canonical encodings, which is what the
     // official decode-then-re-encode comparison accepts.
-    match STANDARD.decode(padded.as_bytes()) {
-        Ok(bytes) if !bytes.is_empty() => Ok(bytes),
+    match base64::decode(padded.as_bytes()) {
+        Some(bytes) if !bytes.is_empty() => Ok(bytes),
         _ => Err(bad()),
     }
 }
@@ -410,7 +409,7 @@ pub fn remote_image_data_uri(content_type: Option<&str>, bytes: &[u8]) -> Result
                 )
             })?
     };
-    let uri = format!("data:{mime};base64,{}", STANDARD.encode(bytes));
+    let uri = format!("data:{mime};base64,{}", base64::encode(bytes));
     parse_inline_image_data_uri(&uri, VISION_LIMITS)?;
     Ok(uri)
 }
@@ -600,7 +599,7 @@ mod tests {
     }
 
     fn uri(mime: &str, bytes: &[u8]) -> String {
-        format!("data:{mime};base64,{}", STANDARD.encode(bytes))
+        format!("data:{mime};base64,{}", base64::encode(bytes))
     }
 
     #[test]

@@ -6,10 +6,6 @@
 //! optional values are omitted (5.54 behaviour; 5.17 sent the literal `undefined`). Encode
 //! them with [`query_string`].
 
-use base64::alphabet::STANDARD;
-use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
-use base64::Engine as _;
-
 use super::js;
 use super::params::ImageProjectParams;
 use super::rules::is_gpt_image_model;
@@ -356,13 +352,7 @@ pub fn decode_gpt_image_mask_data_uri(url: &str) -> Result<Vec<u8>> {
         return Err(invalid());
     }
     // `atob` is forgiving about padding and trailing bits.
-    let engine = GeneralPurpose::new(
-        &STANDARD,
-        GeneralPurposeConfig::new()
-            .with_decode_padding_mode(DecodePaddingMode::Indifferent)
-            .with_decode_allow_trailing_bits(true),
-    );
-    engine.decode(payload).map_err(|_| invalid())
+    crate::protocol::base64::decode_lenient(payload.as_bytes()).ok_or_else(invalid)
 }
 
 /// The `projects.create()` step for a GPT Image mask given as a `data:` URI: moves it out of

@@ -27,21 +27,11 @@ pub fn is_project_lost(original_code: Option<&str>) -> bool {
 /// absent, not a string, not base64 or not a JSON object. Padding and ASCII whitespace are
 /// forgiven, as `atob` does.
 pub fn decode_client_request_data(encoded: Option<&Value>) -> Option<Map<String, Value>> {
-    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
-    use base64::Engine as _;
-    const LENIENT: GeneralPurpose = GeneralPurpose::new(
-        &base64::alphabet::STANDARD,
-        GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
-    );
-    let text: String = encoded?
-        .as_str()?
-        .chars()
-        .filter(|c| !c.is_ascii_whitespace())
-        .collect();
-    if text.is_empty() {
+    let text = encoded?.as_str()?;
+    if text.trim().is_empty() {
         return None;
     }
-    let bytes = LENIENT.decode(text).ok()?;
+    let bytes = crate::protocol::base64::decode_lenient(text.as_bytes())?;
     match serde_json::from_slice(&bytes).ok()? {
         Value::Object(map) => Some(map),
         _ => None,

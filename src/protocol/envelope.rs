@@ -4,8 +4,7 @@
 //! as a binary frame (browser clients read a `Blob`). `data` is standard base64 with `=`
 //! padding of the UTF-8 bytes of the JSON payload.
 
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine as _;
+use super::base64;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -72,9 +71,8 @@ impl Envelope {
             Some(Value::String(s)) => s,
             _ => return Err(EnvelopeError::MissingData(raw.kind)),
         };
-        let bytes = STANDARD
-            .decode(data.as_bytes())
-            .map_err(|_| EnvelopeError::BadBase64(raw.kind.clone()))?;
+        let bytes = base64::decode(data.as_bytes())
+            .ok_or_else(|| EnvelopeError::BadBase64(raw.kind.clone()))?;
         let data = serde_json::from_slice(&bytes)
             .map_err(|e| EnvelopeError::BadPayload(raw.kind.clone(), e.to_string()))?;
         Ok(Self {
@@ -90,7 +88,7 @@ pub fn encode(kind: &str, data: &Value) -> String {
     let json = serde_json::to_vec(data).unwrap_or_default();
     let out = RawOut {
         kind,
-        data: STANDARD.encode(json),
+        data: base64::encode(&json),
     };
     serde_json::to_string(&out).unwrap_or_default()
 }

@@ -52,10 +52,8 @@ if (process.env.BENCH_MODE === 'import' || process.env.BENCH_MODE === 'empty') {
     const c0 = performance.now();
     new WebAssembly.Module(bytes);
     wasmCompileMs = performance.now() - c0;
-    // What node.js imports: sogni-tools-node.js (reads the JSON on first use), or the
-    // string-literal module of a build before it.
-    let tools = new URL('./sogni-tools-node.js', process.env.BENCH_SDK_URL);
-    if (!existsSync(tools)) tools = new URL('./sogni-tools.js', process.env.BENCH_SDK_URL);
+    // What node.js imports: sogni-tools-node.js (it reads the JSON on first use).
+    const tools = new URL('./sogni-tools-node.js', process.env.BENCH_SDK_URL);
     if (existsSync(tools)) {
       const i0 = performance.now();
       await import(tools.href);

@@ -1,7 +1,7 @@
 // Shared helpers of the benchmark: paths, the two SDKs, emulator processes, child runs, stats.
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { mkdtempSync, writeFileSync, readFileSync, existsSync, readdirSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -130,26 +130,18 @@ export function compressedSizes(buf) {
 
 const add = (a, b) => ({ raw: a.raw + b.raw, gzip: a.gzip + b.gzip, brotli: a.brotli + b.brotli });
 
-/** Every `.js` file under `dir`, relative paths. */
-function jsFiles(dir, sub = '') {
-  return readdirSync(join(dir, sub), { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? jsFiles(dir, join(sub, e.name)) : e.name.endsWith('.js') ? [join(sub, e.name)] : []
-  );
-}
-
 /**
  * Sizes of a built package directory as the Node entry loads it: the .wasm; the JS glue (the
  * wasm-bindgen module with its snippets bundled in, the entry node.js and the tools module
- * sogni-tools-node.js; snippets/ of a build before the bundling too); and the generated
- * hosted-tools manifest (sogni-tools.json, or sogni-tools.js of a build before it) when
- * present. Each file is compressed on its own, as a server sends it.
+ * sogni-tools-node.js); and the generated hosted-tools manifest sogni-tools.json. Files a
+ * build lacks (`cargo xtask size`'s variant has no entries or tools) count as empty. Each
+ * file is compressed on its own, as a server sends it.
  */
 export function pkgSizes(dir) {
-  const snippets = existsSync(join(dir, 'snippets')) ? jsFiles(dir, 'snippets') : [];
   const sum = (files) => files.filter((f) => existsSync(join(dir, f))).map((f) => compressedSizes(readFileSync(join(dir, f)))).reduce(add, { raw: 0, gzip: 0, brotli: 0 });
   const wasm = compressedSizes(readFileSync(join(dir, 'sogni_wasm_bg.wasm')));
-  const glue = sum(['sogni_wasm.js', ...snippets, 'node.js', 'sogni-tools-node.js']);
-  const tools = sum([existsSync(join(dir, 'sogni-tools.json')) ? 'sogni-tools.json' : 'sogni-tools.js']);
+  const glue = sum(['sogni_wasm.js', 'node.js', 'sogni-tools-node.js']);
+  const tools = sum(['sogni-tools.json']);
   return { wasm, glue, tools, withoutTools: add(wasm, glue), total: add(add(wasm, glue), tools) };
 }
 

@@ -27,11 +27,8 @@ pub fn is_project_lost(original_code: Option<&str>) -> bool {
 /// absent, not a string, not base64 or not a JSON object. Padding and ASCII whitespace are
 /// forgiven, as `atob` does.
 pub fn decode_client_request_data(encoded: Option<&Value>) -> Option<Map<String, Value>> {
-    let text = encoded?.as_str()?;
-    if text.trim().is_empty() {
-        return None;
-    }
-    let bytes = crate::protocol::base64::decode_lenient(text.as_bytes())?;
+    // Blank text decodes to no bytes, which are not JSON.
+    let bytes = crate::protocol::base64::decode_lenient(encoded?.as_str()?.as_bytes())?;
     match serde_json::from_slice(&bytes).ok()? {
         Value::Object(map) => Some(map),
         _ => None,

@@ -265,6 +265,7 @@ pub struct ProjectState {
     outcome: Option<Result<Vec<String>, Error>>,
     replaying: bool,
     sync_requested: bool,
+    record_checked: bool,
     admitted: bool,
     resubmits: u32,
     awaiting_reassignment: Vec<String>,
@@ -291,6 +292,7 @@ impl ProjectState {
             outcome: None,
             replaying: false,
             sync_requested: false,
+            record_checked: false,
             admitted: false,
             resubmits: 0,
             awaiting_reassignment: Vec::new(),
@@ -412,7 +414,9 @@ impl ProjectState {
                 original_code: None,
                 message: "Project failed".into(),
             }))),
-            ProjectStatus::Completed if self.all_jobs_done() => Some(Ok(self.result_urls())),
+            ProjectStatus::Completed if self.all_jobs_done() && self.jobs_accounted_for() => {
+                Some(Ok(self.result_urls()))
+            }
             _ => None,
         }
     }
@@ -421,6 +425,25 @@ impl ProjectState {
         self.jobs
             .iter()
             .all(|j| j.is_finished() && !j.awaiting_result_url())
+    }
+
+    /// Every job the project asked for is known, or the server's record of the finished
+    /// project has had its say. A `jobCompleted` that overtook job frames lost with a dropped
+    /// connection must not resolve `waitForCompletion` with fewer results than the server
+    /// made: the record ([`Effect::SyncRecord`]) brings the missing jobs first.
+    fn jobs_accounted_for(&self) -> bool {
+        self.record_checked || self.jobs.len() >= self.number_of_media as usize
+    }
+
+    /// The record asked for by [`Effect::SyncRecord`] could not be had (an error or 404): the
+    /// project settles with the jobs it knows.
+    pub fn record_unavailable(&mut self, now_ms: f64) -> Vec<Effect> {
+        let mut out = Vec::new();
+        if !self.record_checked {
+            self.record_checked = true;
+            self.settle(now_ms, &mut out);
+        }
+        out
     }
 
     // ---------------------------------------------------------------- events in
@@ -960,7 +983,13 @@ impl ProjectState {
         let status = raw.get("status").and_then(Value::as_str).unwrap_or("");
         let reason = raw.get("reason").and_then(Value::as_str).unwrap_or("");
         self.replaying = false;
-        self.sync_status(ProjectStatus::from_record(status), reason, now_ms, &mut out);
+        let status = ProjectStatus::from_record(status);
+        if status == Some(ProjectStatus::Completed) && !self.record_checked {
+            // A finished project's record lists all its jobs: what it lacks never comes.
+            self.record_checked = true;
+            self.settle(now_ms, &mut out);
+        }
+        self.sync_status(status, reason, now_ms, &mut out);
         Ok(out)
     }
 

@@ -871,11 +871,69 @@ fn job_retry_for_finished_or_unknown_jobs_is_ignored() {
 fn fewer_jobs_than_requested_never_hangs() {
     let mut state = project(3, Some(4));
     let out = run(&mut state, &[result("J1"), result("J2"), completed()]);
+    // The record of the finished project is asked for first: the third job may exist.
+    assert!(out.contains(&Effect::SyncRecord));
+    assert!(completions(&out).is_empty());
+    assert_eq!(state.completion(), None);
+    // No record to be had: the project settles with what it has.
+    let out = state.record_unavailable(2_000.0);
     assert_eq!(completions(&out), vec![vec![url_for("J1"), url_for("J2")]]);
     assert_eq!(
         state.completion(),
         Some(Ok(vec![url_for("J1"), url_for("J2")]))
     );
+    assert!(state.record_unavailable(2_100.0).is_empty(), "settles once");
+}
+
+#[test]
+fn a_record_with_fewer_jobs_settles_with_those() {
+    let mut state = project(3, Some(4));
+    run(&mut state, &[result("J1"), result("J2"), completed()]);
+    let out = state
+        .sync_from_record(
+            &json!({"id":P,"status":"completed","completedWorkerJobs":[
+                {"imgID":"J1","status":"jobCompleted","performedSteps":4},
+                {"imgID":"J2","status":"jobCompleted","performedSteps":4}]}),
+            2_000.0,
+        )
+        .unwrap();
+    assert_eq!(completions(&out), vec![vec![url_for("J1"), url_for("J2")]]);
+}
+
+#[test]
+fn job_completed_that_overtook_lost_job_frames_waits_for_the_record() {
+    // The job frames went to a connection that dropped; `jobCompleted` came on the next one.
+    let mut state = project(2, Some(4));
+    let out = run(
+        &mut state,
+        &[
+            ("jobState", json!({"type":"queued","queuePosition":1})),
+            completed(),
+        ],
+    );
+    assert_eq!(state.status(), ProjectStatus::Completed);
+    assert!(out.contains(&Effect::SyncRecord));
+    assert!(completions(&out).is_empty(), "not with zero results");
+    assert_eq!(state.completion(), None);
+    let out = state
+        .sync_from_record(
+            &json!({"data":{"project":{"id":P,"status":"completed","completedWorkerJobs":[
+                {"imgID":"J1","status":"jobCompleted","performedSteps":4},
+                {"imgID":"J2","status":"jobCompleted","performedSteps":4}]}}}),
+            2_000.0,
+        )
+        .unwrap();
+    assert_eq!(
+        out.iter()
+            .filter(|e| matches!(e, Effect::FetchResultUrl { .. }))
+            .count(),
+        2
+    );
+    assert!(completions(&out).is_empty(), "waits for the URLs");
+    let out = state.set_result_url("J1", Some(url_for("J1")), 2_100.0);
+    assert!(completions(&out).is_empty());
+    let out = state.set_result_url("J2", Some(url_for("J2")), 2_200.0);
+    assert_eq!(completions(&out), vec![vec![url_for("J1"), url_for("J2")]]);
 }
 
 #[test]

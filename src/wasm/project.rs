@@ -367,15 +367,16 @@ impl ProjectInner {
             // delay every `waitForCompletion` continuation; this check is in no hurry.
             let _ = JsFuture::from(glue::sleep(0.0)).await;
             let path = format!("/v1/projects/{}", me.id);
-            if let Ok(data) = me.client.api("GET", &path, None, true).await {
-                if let Some(record) = data.get("project") {
-                    let now = me.client.now();
-                    let result = me.state.borrow_mut().sync_from_record(record, now);
-                    if let Ok(effects) = result {
-                        me.run(effects);
-                    }
-                }
-            }
+            let answer = me.client.api("GET", &path, None, true).await;
+            let record = answer.as_ref().ok().and_then(|data| data.get("project"));
+            let now = me.client.now();
+            let synced = record.map(|r| me.state.borrow_mut().sync_from_record(r, now));
+            let effects = match synced {
+                Some(Ok(effects)) => effects,
+                // No record to go by: the project settles with the jobs it has.
+                _ => me.state.borrow_mut().record_unavailable(now),
+            };
+            me.run(effects);
         });
     }
 

@@ -16,11 +16,13 @@ const uncaught = [];
 process.on('unhandledRejection', (r) => unhandled.push(describe(r)));
 process.on('uncaughtException', (e) => uncaught.push(describe(e)));
 
+// Each line with the milliseconds since the phase started (run.mjs keeps them in results/).
 const logs = [];
+const line = (...a) => `${Date.now() - started} ${a.map(String).join(' ')}`;
 const logger = {
-  error: (...a) => logs.push(['error', a.map(String).join(' ')]),
-  warn: (...a) => logs.push(['warn', a.map(String).join(' ')]),
-  info: (...a) => logs.push(['info', a.map(String).join(' ')]),
+  error: (...a) => logs.push(['error', line(...a)]),
+  warn: (...a) => logs.push(['warn', line(...a)]),
+  info: (...a) => logs.push(['info', line(...a)]),
   debug: () => {}
 };
 
@@ -104,21 +106,28 @@ function imageParams(i, extra = {}) {
   };
 }
 
-/** Fetches each URL (with a few retries: storage faults belong to the app). */
-async function fetchable(urls) {
+/** Fetches each URL (with a few retries: storage faults belong to the app); the last
+ * failure of a URL that never fetched goes in `misses` (the soak's report shows them). */
+async function fetchable(urls, misses) {
   let ok = 0;
   for (const url of urls) {
+    let last = 'never tried';
     for (let attempt = 0; attempt < 4; attempt++) {
       try {
         const res = await fetch(url);
         const body = await res.arrayBuffer();
         if (res.ok && body.byteLength > 0) {
           ok++;
+          last = null;
           break;
         }
-      } catch {}
+        last = `HTTP ${res.status}, ${body.byteLength} bytes`;
+      } catch (e) {
+        last = String(e?.message ?? e);
+      }
       await sleep(200);
     }
+    if (last) misses.push(`${String(url).slice(0, 120)}: ${last}`);
   }
   return ok;
 }
@@ -170,7 +179,9 @@ async function runProject(sogni, i, extra = {}) {
     if (r.ok) {
       rec.outcome = 'completed';
       rec.urls = r.value.length;
-      rec.fetched = await fetchable(r.value);
+      rec.misses = [];
+      rec.fetched = await fetchable(r.value, rec.misses);
+      if (rec.urls < job.media) rec.jobs = project.jobs.map((j) => `${j.status}${j.resultUrl ? '+url' : ''}`);
     } else {
       rec.outcome = project.status === 'canceled' ? 'canceled' : 'failed';
       rec.error = errorInfo(r.error);

@@ -167,6 +167,25 @@ test('the watchdog recovers a lost jobResult and a lost jobCompleted from the pr
   }
 });
 
+test('a jobCompleted whose job frames were all lost still resolves with every result', async () => {
+  // What a dropped connection does to a project in flight: its job frames went to the old
+  // socket, its jobCompleted comes on the new one. The record fills in the jobs first.
+  const { sogni, appId } = await client();
+  try {
+    const lost = ['jobState/initiatingModel', 'jobState/jobStarted', 'jobProgress', 'jobETA', 'jobResult'];
+    await scenario(lost.map((type) => ({ kind: 'lose', type, appId })));
+    const project = await sogni.projects.create(params());
+    const urls = await project.waitForCompletion();
+    assert.equal(urls.length, 2, 'both results, not an empty list');
+    assert.equal(project.jobs.length, 2);
+    assert.ok(project.jobs.every((j) => j.status === 'completed' && j.resultUrl));
+    await allFetchable(urls);
+    assert.ok((await report()).fired.lose >= 2, 'the job frames were lost');
+  } finally {
+    sogni.dispose();
+  }
+});
+
 test('duplicate, reordered, delayed and malformed frames change nothing', async () => {
   const { sogni, appId } = await client();
   try {

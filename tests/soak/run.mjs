@@ -1,9 +1,10 @@
 // The soak: the same fault scenarios against sogni-wasm (pkg/node.js) and the official
 // @sogni-ai/sogni-client 5.54, each phase in its own Node process with a time limit, against
 // one emulator (tests/soak/emulator.json: millisecond timings, loopback only). Prints the
-// figures side by side, writes tests/soak/results/soak.{md,json}, and fails unless
-// sogni-wasm lost no result, sent no duplicate, left no promise hanging and raised no
-// unhandled rejection. The official SDK's figures are reported, never asserted.
+// figures side by side, writes tests/soak/results/soak.{md,json} (each client's log and
+// project records go to results/client-*), and fails unless sogni-wasm lost no result, sent
+// no duplicate, left no promise hanging and raised no unhandled rejection. The official
+// SDK's figures are reported, never asserted.
 //
 //   node run.mjs [--sdk wasm|official|both] [--projects N] [--phases main,startup,…]
 import { spawn } from 'node:child_process';
@@ -156,7 +157,8 @@ function runPhase(label, phase, runId) {
     const t0 = Date.now();
     const child = spawn(process.execPath, [join(here, 'client.mjs')], {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, SOAK_JOB: JSON.stringify(job) }
+      // The client's log lines and project records land in results/ (evidence when a run fails).
+      env: { SOAK_LOG: join(here, 'results', 'client'), ...process.env, SOAK_JOB: JSON.stringify(job) }
     });
     let out = '';
     let err = '';
@@ -233,6 +235,11 @@ function figures(run, faults, requests) {
       unhandled: (r?.unhandled ?? []).slice(0, 3),
       uncaught: (r?.uncaught ?? []).slice(0, 3),
       errors: [...new Set(projects.filter((p) => p.error).map((p) => `${p.outcome}: ${p.error.name} ${p.error.code ?? ''} ${p.error.message}`))].slice(0, 6),
+      // Projects that delivered fewer results than they had jobs: what the app got.
+      shortfalls: projects
+        .filter((p) => p.id && !stalled.has(p.id) && Math.min(p.fetched, run.media) < run.media)
+        .slice(0, 6)
+        .map((p) => ({ i: p.i, id: p.id, outcome: p.outcome, urls: p.urls, fetched: p.fetched, ms: p.ms, misses: p.misses, jobs: p.jobs, error: p.error })),
       fatal: r?.fatal ?? null,
       stderr: r ? null : run.stderr
     },
@@ -240,6 +247,7 @@ function figures(run, faults, requests) {
   };
 }
 
+mkdirSync(join(here, 'results'), { recursive: true });
 const runId = Date.now().toString(36);
 const labels = which === 'both' ? ['wasm', 'official'] : [which];
 const table = {};
@@ -307,6 +315,7 @@ for (const phase of phases) {
       ...s.unhandled.map((x) => `unhandled rejection: ${x}`),
       ...s.uncaught.map((x) => `uncaught exception: ${x}`),
       ...s.errors,
+      ...s.shortfalls.map((x) => `short: project ${x.i} ${x.outcome}, ${x.urls} URLs, ${x.fetched} fetched, jobs [${(x.jobs ?? []).join(' ')}]${(x.misses ?? []).map((m) => `; ${m}`).join('')}`),
       ...(s.fatal ? [`fatal: ${s.fatal}`] : [])
     ];
     if (notes.length) md += `\n${l} samples:\n${notes.map((n) => `- ${n.replace(/\n/g, ' ')}`).join('\n')}\n`;

@@ -8,7 +8,7 @@
 //
 //   node run.mjs [--sdk wasm|official|both] [--projects N] [--phases main,startup,…]
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -158,7 +158,7 @@ function runPhase(label, phase, runId) {
     const child = spawn(process.execPath, [join(here, 'client.mjs')], {
       stdio: ['ignore', 'pipe', 'pipe'],
       // The client's log lines and project records land in results/ (evidence when a run fails).
-      env: { SOAK_LOG: join(here, 'results', 'client'), ...process.env, SOAK_JOB: JSON.stringify(job) }
+      env: { SOAK_LOG: logBase, ...process.env, SOAK_JOB: JSON.stringify(job) }
     });
     let out = '';
     let err = '';
@@ -184,6 +184,19 @@ function runPhase(label, phase, runId) {
       });
     });
   });
+}
+
+/** Where the clients write their logs (`<base>-<sdk>-<phase>.log`). */
+const logBase = process.env.SOAK_LOG || join(here, 'results', 'client');
+
+/** The client's log lines that name `id` (a short project's story, for the report). */
+function logLinesOf(run, id) {
+  const file = `${logBase}-${run.label}-${run.phase}.log`;
+  if (!id || !existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.toUpperCase().includes(id.toUpperCase()))
+    .slice(0, 8);
 }
 
 const post = (path, body) => fetch(`${REST}${path}`, { method: 'POST', body: JSON.stringify(body) }).then((r) => r.json());
@@ -239,7 +252,7 @@ function figures(run, faults, requests) {
       shortfalls: projects
         .filter((p) => p.id && !stalled.has(p.id) && Math.min(p.fetched, run.media) < run.media)
         .slice(0, 6)
-        .map((p) => ({ i: p.i, id: p.id, outcome: p.outcome, urls: p.urls, fetched: p.fetched, ms: p.ms, misses: p.misses, jobs: p.jobs, error: p.error })),
+        .map((p) => ({ i: p.i, id: p.id, outcome: p.outcome, urls: p.urls, fetched: p.fetched, ms: p.ms, cancel: p.cancel, misses: p.misses, jobs: p.jobs, error: p.error, log: logLinesOf(run, p.id) })),
       fatal: r?.fatal ?? null,
       stderr: r ? null : run.stderr
     },
@@ -315,14 +328,13 @@ for (const phase of phases) {
       ...s.unhandled.map((x) => `unhandled rejection: ${x}`),
       ...s.uncaught.map((x) => `uncaught exception: ${x}`),
       ...s.errors,
-      ...s.shortfalls.map((x) => `short: project ${x.i} ${x.outcome}, ${x.urls} URLs, ${x.fetched} fetched, jobs [${(x.jobs ?? []).join(' ')}]${(x.misses ?? []).map((m) => `; ${m}`).join('')}`),
+      ...s.shortfalls.map((x) => `short: project ${x.i} ${x.outcome}, ${x.urls} URLs, ${x.fetched} fetched, jobs [${(x.jobs ?? []).join(' ')}], cancel ${x.cancel ?? '–'}${[...(x.misses ?? []), ...(x.log ?? [])].map((m) => `; ${m}`).join('')}`),
       ...(s.fatal ? [`fatal: ${s.fatal}`] : [])
     ];
     if (notes.length) md += `\n${l} samples:\n${notes.map((n) => `- ${n.replace(/\n/g, ' ')}`).join('\n')}\n`;
   }
   md += '\n';
 }
-mkdirSync(join(here, 'results'), { recursive: true });
 writeFileSync(join(here, 'results/soak.md'), md);
 writeFileSync(join(here, 'results/soak.json'), JSON.stringify(table, null, 2));
 console.log(md);

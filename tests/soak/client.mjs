@@ -132,6 +132,9 @@ async function fetchable(urls, misses) {
   return ok;
 }
 
+/** The project's jobs as `status[+url]` (the soak's report of a short project). */
+const jobStates = (project) => project.jobs.map((j) => `${j.status}${j.resultUrl ? '+url' : ''}`).join(' ');
+
 let inFlight = 0;
 let maxInFlight = 0;
 
@@ -166,6 +169,7 @@ async function runProject(sogni, i, extra = {}) {
     let r = await within(done, job.appTimeoutMs);
     if (r.hung) {
       // The app gives up on a project that does not finish (a stalled worker) and cancels.
+      rec.before = `${project.status}: ${jobStates(project)}`;
       const c = await within(project.cancel(), job.hangMs);
       rec.cancel = c.hung ? 'hung' : c.ok ? 'confirmed' : `rejected: ${errorInfo(c.error).message}`;
       r = await within(done, job.hangMs);
@@ -181,10 +185,11 @@ async function runProject(sogni, i, extra = {}) {
       rec.urls = r.value.length;
       rec.misses = [];
       rec.fetched = await fetchable(r.value, rec.misses);
-      if (rec.urls < job.media) rec.jobs = project.jobs.map((j) => `${j.status}${j.resultUrl ? '+url' : ''}`);
+      if (rec.urls < job.media) rec.jobs = jobStates(project);
     } else {
       rec.outcome = project.status === 'canceled' ? 'canceled' : 'failed';
       rec.error = errorInfo(r.error);
+      rec.jobs = jobStates(project);
     }
   } finally {
     inFlight--;

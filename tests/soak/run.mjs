@@ -252,7 +252,7 @@ function figures(run, faults, requests) {
       shortfalls: projects
         .filter((p) => p.id && !stalled.has(p.id) && Math.min(p.fetched, run.media) < run.media)
         .slice(0, 6)
-        .map((p) => ({ i: p.i, id: p.id, outcome: p.outcome, urls: p.urls, fetched: p.fetched, ms: p.ms, cancel: p.cancel, misses: p.misses, jobs: p.jobs, error: p.error, log: logLinesOf(run, p.id) })),
+        .map((p) => ({ i: p.i, id: p.id, outcome: p.outcome, urls: p.urls, fetched: p.fetched, ms: p.ms, before: p.before, cancel: p.cancel, misses: p.misses, jobs: p.jobs, error: p.error, log: logLinesOf(run, p.id) })),
       fatal: r?.fatal ?? null,
       stderr: r ? null : run.stderr
     },
@@ -328,7 +328,7 @@ for (const phase of phases) {
       ...s.unhandled.map((x) => `unhandled rejection: ${x}`),
       ...s.uncaught.map((x) => `uncaught exception: ${x}`),
       ...s.errors,
-      ...s.shortfalls.map((x) => `short: project ${x.i} ${x.outcome}, ${x.urls} URLs, ${x.fetched} fetched, jobs [${(x.jobs ?? []).join(' ')}], cancel ${x.cancel ?? '–'}${[...(x.misses ?? []), ...(x.log ?? [])].map((m) => `; ${m}`).join('')}`),
+      ...s.shortfalls.map((x) => `short: project ${x.i} ${x.outcome}, ${x.urls} URLs, ${x.fetched} fetched, jobs [${x.jobs ?? ''}]${x.before ? ` (at the app's timeout ${x.before})` : ''}, cancel ${x.cancel ?? '–'}${[...(x.misses ?? []), ...(x.log ?? [])].map((m) => `; ${m}`).join('')}`),
       ...(s.fatal ? [`fatal: ${s.fatal}`] : [])
     ];
     if (notes.length) md += `\n${l} samples:\n${notes.map((n) => `- ${n.replace(/\n/g, ' ')}`).join('\n')}\n`;

@@ -439,11 +439,16 @@ impl ProjectState {
     /// project settles with the jobs it knows.
     pub fn record_unavailable(&mut self, now_ms: f64) -> Vec<Effect> {
         let mut out = Vec::new();
+        self.record_has_had_its_say(now_ms, &mut out);
+        out
+    }
+
+    /// No more jobs will come: the project may settle with the ones it knows.
+    fn record_has_had_its_say(&mut self, now: f64, out: &mut Vec<Effect>) {
         if !self.record_checked {
             self.record_checked = true;
-            self.settle(now_ms, &mut out);
+            self.settle(now, out);
         }
-        out
     }
 
     // ---------------------------------------------------------------- events in
@@ -984,10 +989,9 @@ impl ProjectState {
         let reason = raw.get("reason").and_then(Value::as_str).unwrap_or("");
         self.replaying = false;
         let status = ProjectStatus::from_record(status);
-        if status == Some(ProjectStatus::Completed) && !self.record_checked {
+        if status == Some(ProjectStatus::Completed) {
             // A finished project's record lists all its jobs: what it lacks never comes.
-            self.record_checked = true;
-            self.settle(now_ms, &mut out);
+            self.record_has_had_its_say(now_ms, &mut out);
         }
         self.sync_status(status, reason, now_ms, &mut out);
         Ok(out)

@@ -137,6 +137,15 @@ fn completed() -> (&'static str, Value) {
     ("jobState", json!({"type":"jobCompleted"}))
 }
 
+/// A finished project's record (`/v1/projects/{id}` answer) with these completed jobs.
+fn completed_record(jobs: &[&str]) -> Value {
+    let jobs: Vec<Value> = jobs
+        .iter()
+        .map(|j| json!({"imgID": j, "status": "jobCompleted", "performedSteps": 4}))
+        .collect();
+    json!({"data":{"project":{"id":P,"status":"completed","completedWorkerJobs":jobs}}})
+}
+
 fn job_error(img: Option<&str>, error: Value) -> (&'static str, Value) {
     let mut data = json!({"isFromWorker":true,"error":error,"error_message":"boom"});
     if let Some(img) = img {
@@ -890,12 +899,7 @@ fn a_record_with_fewer_jobs_settles_with_those() {
     let mut state = project(3, Some(4));
     run(&mut state, &[result("J1"), result("J2"), completed()]);
     let out = state
-        .sync_from_record(
-            &json!({"id":P,"status":"completed","completedWorkerJobs":[
-                {"imgID":"J1","status":"jobCompleted","performedSteps":4},
-                {"imgID":"J2","status":"jobCompleted","performedSteps":4}]}),
-            2_000.0,
-        )
+        .sync_from_record(&completed_record(&["J1", "J2"]), 2_000.0)
         .unwrap();
     assert_eq!(completions(&out), vec![vec![url_for("J1"), url_for("J2")]]);
 }
@@ -916,12 +920,7 @@ fn job_completed_that_overtook_lost_job_frames_waits_for_the_record() {
     assert!(completions(&out).is_empty(), "not with zero results");
     assert_eq!(state.completion(), None);
     let out = state
-        .sync_from_record(
-            &json!({"data":{"project":{"id":P,"status":"completed","completedWorkerJobs":[
-                {"imgID":"J1","status":"jobCompleted","performedSteps":4},
-                {"imgID":"J2","status":"jobCompleted","performedSteps":4}]}}}),
-            2_000.0,
-        )
+        .sync_from_record(&completed_record(&["J1", "J2"]), 2_000.0)
         .unwrap();
     assert_eq!(
         out.iter()

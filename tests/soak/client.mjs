@@ -111,7 +111,7 @@ function imageParams(i, extra = {}) {
 async function fetchable(urls, misses) {
   let ok = 0;
   for (const url of urls) {
-    let last = 'never tried';
+    let last = null;
     for (let attempt = 0; attempt < 4; attempt++) {
       try {
         const res = await fetch(url);
